@@ -1,0 +1,10 @@
+import { apiHandler, ok } from '../../shared/http/api';
+import { routes } from '../../shared/http/routes';
+import { makeStructureUseCases } from '../../shared/use-cases/structure';
+import { tablePorts } from '../../shared/wiring';
+
+const structure = makeStructureUseCases(tablePorts());
+
+export const handler = apiHandler(routes.getCommunity, async ({ params, principal }) =>
+  ok(await structure.getCommunity(principal, params.communityId)),
+);

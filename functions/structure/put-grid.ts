@@ -1,0 +1,10 @@
+import { apiHandler, upserted } from '../../shared/http/api';
+import { routes } from '../../shared/http/routes';
+import { makeStructureUseCases } from '../../shared/use-cases/structure';
+import { tablePorts } from '../../shared/wiring';
+
+const structure = makeStructureUseCases(tablePorts());
+
+export const handler = apiHandler(routes.putGrid, async ({ params, body, principal }) =>
+  upserted(await structure.putGrid(principal, params.communityId, params.gridId, body)),
+);

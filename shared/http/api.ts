@@ -1,0 +1,216 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import type { Principal } from '../domain/access';
+import { AppError, PayloadTooLargeError, ValidationError } from '../domain/errors';
+import { parseWith } from '../domain/validation';
+import { logger } from '../observability';
+import { principalFromClaims } from './claims';
+import type { RouteDef } from './routes';
+
+/** The HTTP API's event, with what the middleware adds to it. */
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer & {
+  /** The decoded body text, set by `bodyReader`. */
+  bodyText?: string;
+  /** The verified caller, set by `authenticate`. */
+  principal?: Principal;
+};
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+/** What a handler receives: the route's input, parsed by its schemas, and the caller. */
+export type ApiRequest<R extends RouteDef> = {
+  params: Out<R['params']>;
+  query: Out<R['query']>;
+  body: R['bodyType'] extends 'csv' ? string : R['body'] extends z.ZodType ? z.output<R['body']> : undefined;
+  principal: R['auth'] extends true ? Principal : Principal | undefined;
+  headers: Record<string, string | undefined>;
+  requestId: string;
+  event: ApiEvent;
+};
+
+/** A handler's answer: a status and a JSON body, or a status alone. */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export const JSON_BODY_LIMIT = 256 * 1024;
+export const CSV_BODY_LIMIT = 5 * 1024 * 1024;
+
+class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+const baseHeaders = (requestId: string) => ({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-request-id': requestId,
+});
+
+/** Serialises a reply as API Gateway expects it. */
+export function toResult(reply: Reply, requestId: string): ApiResult {
+  return {
+    statusCode: reply.status,
+    headers: { ...baseHeaders(requestId), ...reply.headers },
+    body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+  };
+}
+
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+]);
+
+/**
+ * The one error mapper: an `AppError` becomes its status and code; a throttled dependency a 503
+ * the client may retry; anything else a 500 with the request id and nothing more.
+ */
+export function errorMapper(): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      const requestId = request.event.requestContext?.requestId ?? 'unknown';
+      if (error instanceof AppError) {
+        if (error.status >= 500) logger.warn('request failed', { code: error.code, error });
+        request.response = toResult(
+          {
+            status: error.status,
+            body: { error: { code: error.code, message: error.message, details: error.details } },
+          },
+          requestId,
+        );
+        return;
+      }
+      if (error && THROTTLED.has(error.name)) {
+        logger.warn('dependency throttled', { error });
+        request.response = toResult(
+          {
+            status: 503,
+            headers: { 'retry-after': '1' },
+            body: {
+              error: {
+                code: 'TEMPORARILY_UNAVAILABLE',
+                message: 'busy; retry shortly',
+                details: [{ requestId }],
+              },
+            },
+          },
+          requestId,
+        );
+        return;
+      }
+      logger.error('unhandled error', { error });
+      request.response = toResult(
+        {
+          status: 500,
+          body: { error: { code: 'INTERNAL', message: 'internal error', details: [{ requestId }] } },
+        },
+        requestId,
+      );
+    },
+  };
+}
+
+/** Decodes the body, refuses it when too large (413) or of the wrong media type (415). */
+export function bodyReader(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> {
+  const csv = route.bodyType === 'csv';
+  const limit = csv ? CSV_BODY_LIMIT : JSON_BODY_LIMIT;
+  return {
+    before: (request) => {
+      const { event } = request;
+      if (event.body === undefined || event.body === '') return;
+      const bytes = event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64')
+        : Buffer.from(event.body, 'utf8');
+      if (bytes.length > limit) {
+        throw new PayloadTooLargeError(`the body is ${bytes.length} bytes; at most ${limit} are accepted`, [
+          { path: 'body', message: `at most ${limit} bytes` },
+        ]);
+      }
+      const type = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      const expected = csv ? ['text/csv', 'text/plain', 'application/csv'] : ['application/json'];
+      if (type !== '' && !expected.includes(type) && !(type.endsWith('+json') && !csv)) {
+        throw new UnsupportedMediaTypeError(`expected ${expected[0]}, got ${type}`, [
+          { path: 'content-type', message: `expected ${expected[0]}` },
+        ]);
+      }
+      event.bodyText = bytes.toString('utf8');
+    },
+  };
+}
+
+/** Reads the claims API Gateway's JWT authorizer verified; 401 when a protected route has none. */
+export function authenticate(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: (request) => {
+      const claims = request.event.requestContext?.authorizer?.jwt?.claims;
+      if (!route.auth && !claims) return;
+      request.event.principal = principalFromClaims(claims);
+    },
+  };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'malformed JSON';
+    throw new ValidationError('the body is not valid JSON', [{ path: 'body', message }], 'MALFORMED_JSON');
+  }
+}
+
+/**
+ * Builds a Lambda handler for a route: Powertools logging, the error mapper, body and auth
+ * middleware, then zod parsing of path, query and body with the route's own schemas.
+ */
+export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiRequest<R>) => Promise<Reply>) {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorMapper())
+    .use(bodyReader(route))
+    .use(authenticate(route))
+    .handler(async (event) => {
+      const requestId = event.requestContext?.requestId ?? 'unknown';
+      logger.appendKeys({ requestId, route: `${route.method} ${route.path}` });
+      const params = route.params
+        ? parseWith(route.params, event.pathParameters ?? {}, 'path parameters')
+        : {};
+      const query = route.query ? parseWith(route.query, event.queryStringParameters ?? {}, 'query') : {};
+      let body: unknown;
+      if (route.bodyType === 'csv') {
+        body = event.bodyText ?? '';
+      } else if (route.body) {
+        const json = parseJson(event.bodyText);
+        if (json === undefined)
+          throw new ValidationError('a JSON body is required', [{ path: 'body', message: 'required' }]);
+        body = parseWith(route.body, json, 'body');
+      }
+      const reply = await fn({
+        params,
+        query,
+        body,
+        principal: event.principal,
+        headers: event.headers ?? {},
+        requestId,
+        event,
+      } as ApiRequest<R>);
+      return toResult(reply, requestId);
+    });
+}
+
+export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const created = (body: unknown): Reply => ({ status: 201, body });
+export const noContent = (): Reply => ({ status: 204 });
+/** 201 when the PUT created the record, 200 when it changed one. */
+export const upserted = (result: { value: unknown; created: boolean }): Reply => ({
+  status: result.created ? 201 : 200,
+  body: result.value,
+});

@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import {
+  communityInput,
+  gridInput,
+  memberInput,
+  memberPatch,
+  slug,
+  streetInput,
+  unitInput,
+} from '../domain/roster';
+import {
+  communityDetailView,
+  communityView,
+  importResultView,
+  memberListQuery,
+  memberPageView,
+  memberView,
+  streetView,
+  unitView,
+} from './schemas';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One HTTP route: its method and path, the Lambda entry that serves it (`functions/<fn>.ts`),
+ * and the zod schemas of its input and output. The CDK stack makes a function and a route of
+ * each, the local server serves each, and `GET /openapi.json` documents each, from this list.
+ */
+export type RouteDef = {
+  method: HttpMethod;
+  path: string;
+  fn: string;
+  summary: string;
+  tag: string;
+  /** False only for routes open to anyone: the health check. */
+  auth: boolean;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** `csv` bodies are passed through as text, with a larger size limit. */
+  bodyType?: 'json' | 'csv';
+  success: { status: number; schema?: z.ZodType; description: string };
+  lambda?: { timeoutSeconds?: number; memoryMb?: number };
+};
+
+const define = <R extends RouteDef>(route: R): R => route;
+
+const communityParams = z.object({ communityId: slug }).strict();
+const memberParams = z
+  .object({ communityId: slug, memberId: z.string().regex(/^[a-z0-9]{1,64}$/, 'not a member id') })
+  .strict();
+
+export const routes = {
+  health: define({
+    method: 'GET',
+    path: '/health',
+    fn: 'system/health',
+    summary: 'Liveness check',
+    tag: 'system',
+    auth: false,
+    success: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'The service is up' },
+  }),
+  openapi: define({
+    method: 'GET',
+    path: '/openapi.json',
+    fn: 'system/openapi',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tag: 'system',
+    auth: true,
+    success: { status: 200, description: 'The OpenAPI document' },
+  }),
+  putStreet: define({
+    method: 'PUT',
+    path: '/streets/{streetId}',
+    fn: 'structure/put-street',
+    summary: 'Create or rename a street (街道)',
+    tag: 'structure',
+    auth: true,
+    params: z.object({ streetId: slug }).strict(),
+    body: streetInput,
+    success: { status: 200, schema: streetView, description: 'Updated (201 when created)' },
+  }),
+  listStreets: define({
+    method: 'GET',
+    path: '/streets',
+    fn: 'structure/list-streets',
+    summary: 'List streets',
+    tag: 'structure',
+    auth: true,
+    success: { status: 200, schema: z.object({ items: z.array(streetView) }), description: 'Streets' },
+  }),
+  putCommunity: define({
+    method: 'PUT',
+    path: '/communities/{communityId}',
+    fn: 'structure/put-community',
+    summary: 'Create or update a community (社区)',
+    tag: 'structure',
+    auth: true,
+    params: communityParams,
+    body: communityInput,
+    success: { status: 200, schema: communityView, description: 'Updated (201 when created)' },
+  }),
+  listCommunities: define({
+    method: 'GET',
+    path: '/communities',
+    fn: 'structure/list-communities',
+    summary: 'Communities the caller acts for, with their mode',
+    tag: 'structure',
+    auth: true,
+    success: { status: 200, schema: z.object({ items: z.array(communityView) }), description: 'Communities' },
+  }),
+  getCommunity: define({
+    method: 'GET',
+    path: '/communities/{communityId}',
+    fn: 'structure/get-community',
+    summary: 'A community with its grids, their pairings and its current mode',
+    tag: 'structure',
+    auth: true,
+    params: communityParams,
+    success: { status: 200, schema: communityDetailView, description: 'The community' },
+  }),
+  putGrid: define({
+    method: 'PUT',
+    path: '/communities/{communityId}/grids/{gridId}',
+    fn: 'structure/put-grid',
+    summary: 'Create or update a grid (网格), graded red/yellow/green',
+    tag: 'structure',
+    auth: true,
+    params: z.object({ communityId: slug, gridId: slug }).strict(),
+    body: gridInput,
+    success: {
+      status: 200,
+      schema: communityDetailView.shape.grids.element.omit({ units: true, pairing: true }),
+      description: 'Updated (201 when created)',
+    },
+  }),
+  putUnit: define({
+    method: 'PUT',
+    path: '/units/{unitId}',
+    fn: 'structure/put-unit',
+    summary: 'Create or update a partner unit (共建单位) and its grid pairings',
+    tag: 'structure',
+    auth: true,
+    params: z.object({ unitId: slug }).strict(),
+    body: unitInput,
+    success: { status: 200, schema: unitView, description: 'Updated (201 when created)' },
+  }),
+  listUnits: define({
+    method: 'GET',
+    path: '/units',
+    fn: 'structure/list-units',
+    summary: 'Partner units paired with the caller’s communities',
+    tag: 'structure',
+    auth: true,
+    success: { status: 200, schema: z.object({ items: z.array(unitView) }), description: 'Units' },
+  }),
+  createMember: define({
+    method: 'POST',
+    path: '/communities/{communityId}/members',
+    fn: 'members/create',
+    summary: 'Add a person to the roster',
+    tag: 'members',
+    auth: true,
+    params: communityParams,
+    body: memberInput,
+    success: { status: 201, schema: memberView, description: 'Created' },
+  }),
+  listMembers: define({
+    method: 'GET',
+    path: '/communities/{communityId}/members',
+    fn: 'members/list',
+    summary: 'List the roster, filtered by grid, unit, role or skill, a page at a time',
+    tag: 'members',
+    auth: true,
+    params: communityParams,
+    query: memberListQuery,
+    success: { status: 200, schema: memberPageView, description: 'A page of members' },
+  }),
+  importMembers: define({
+    method: 'POST',
+    path: '/communities/{communityId}/members/import',
+    fn: 'members/import',
+    summary: 'Upsert the roster from a CSV, by phone',
+    tag: 'members',
+    auth: true,
+    params: communityParams,
+    bodyType: 'csv',
+    success: {
+      status: 200,
+      schema: importResultView,
+      description: 'What was imported and what was rejected',
+    },
+    lambda: { timeoutSeconds: 29, memoryMb: 1024 },
+  }),
+  getMember: define({
+    method: 'GET',
+    path: '/communities/{communityId}/members/{memberId}',
+    fn: 'members/get',
+    summary: 'One member',
+    tag: 'members',
+    auth: true,
+    params: memberParams,
+    success: { status: 200, schema: memberView, description: 'The member' },
+  }),
+  updateMember: define({
+    method: 'PATCH',
+    path: '/communities/{communityId}/members/{memberId}',
+    fn: 'members/update',
+    summary: 'Change some of a member’s fields',
+    tag: 'members',
+    auth: true,
+    params: memberParams,
+    body: memberPatch,
+    success: { status: 200, schema: memberView, description: 'The updated member' },
+  }),
+  deleteMember: define({
+    method: 'DELETE',
+    path: '/communities/{communityId}/members/{memberId}',
+    fn: 'members/delete',
+    summary: 'Take a member off the roster',
+    tag: 'members',
+    auth: true,
+    params: memberParams,
+    success: { status: 204, description: 'Deleted' },
+  }),
+} as const;
+
+export type RouteName = keyof typeof routes;
+
+/** Every route, in a stable order. */
+export const allRoutes: readonly RouteDef[] = Object.values(routes);

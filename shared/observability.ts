@@ -1,0 +1,32 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** E.164 numbers, and mainland mobile numbers written without the +86 (with or without 86). */
+const PHONE_LIKE = /\+\d{7,15}(?!\d)|(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)/g;
+
+/** Masks every phone number in a string, keeping only the last four digits. */
+export function maskPhonesIn(text: string): string {
+  return text.replace(PHONE_LIKE, (match) => `${match.startsWith('+') ? '+' : ''}****${match.slice(-4)}`);
+}
+
+/**
+ * Powertools serialises every log line through this replacer, so no full phone number reaches a
+ * log whatever a caller passes in.
+ */
+function maskingReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return maskPhonesIn(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/** The service logger: structured JSON, phones masked in every line. */
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pingji',
+  jsonReplacerFn: maskingReplacer,
+});
+
+/** CloudWatch embedded metrics for the service namespace. */
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Pingji',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pingji',
+});

@@ -1,0 +1,55 @@
+/**
+ * The one DynamoDB table: its key schema, indexes, stream and TTL attribute, and the key builders
+ * every adapter uses. The CDK stack and the local runtime both build the table from this module,
+ * so nothing about the table is written twice. `docs/data-model.md` lists the access patterns.
+ */
+
+export const TABLE = {
+  /** Default table name for the local stack; in AWS the stack passes its generated name in `TABLE_NAME`. */
+  localName: 'pingji',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  streamView: 'NEW_AND_OLD_IMAGES',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+} as const;
+
+export type IndexName = (typeof TABLE.indexes)[number]['name'];
+
+/** Key builders: the only place key strings are spelled. */
+export const keys = {
+  street: (streetId: string) => ({ pk: `STREET#${streetId}`, sk: 'STREET' }),
+  streetsIndex: 'STREETS',
+  community: (communityId: string) => ({ pk: `COMMUNITY#${communityId}`, sk: 'COMMUNITY' }),
+  communitiesIndex: 'COMMUNITIES',
+  communitiesOfStreet: (streetId: string) => `STREET#${streetId}`,
+  grid: (communityId: string, gridId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `GRID#${gridId}`,
+  }),
+  /** A unit paired with a grid; kept in the community's partition so one query reads a whole community. */
+  pairing: (communityId: string, gridId: string, unitId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `GRIDPAIR#${gridId}#${unitId}`,
+  }),
+  /** Sort-key range that holds a community, its grids and its pairings, and nothing else. */
+  communityStructureRange: { from: 'COMMUNITY', to: 'GRIDPAIR#\uffff' },
+  unit: (unitId: string) => ({ pk: `UNIT#${unitId}`, sk: 'UNIT' }),
+  unitsIndex: 'UNITS',
+  member: (communityId: string, memberId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `MEMBER#${memberId}`,
+  }),
+  memberPrefix: 'MEMBER#',
+  membersOfGrid: (communityId: string, gridId: string) => `GRID#${communityId}#${gridId}`,
+  membersOfUnit: (unitId: string) => `UNIT#${unitId}`,
+  /** Uniqueness guard and reverse lookup for a phone number (E.164). */
+  phone: (e164: string) => ({ pk: `PHONE#${e164}`, sk: 'PHONE' }),
+  idempotency: (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: key }),
+} as const;
+
+/** Shape of a DynamoDB primary key. */
+export type ItemKey = { pk: string; sk: string };

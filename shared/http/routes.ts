@@ -34,6 +34,8 @@ export type RouteDef = {
   tag: string;
   /** False only for routes open to anyone: the health check. */
   auth: boolean;
+  /** What the route's function may do to the table; its IAM role grants exactly this. */
+  table: 'none' | 'read' | 'write';
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -58,6 +60,7 @@ export const routes = {
     summary: 'Liveness check',
     tag: 'system',
     auth: false,
+    table: 'none',
     success: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'The service is up' },
   }),
   openapi: define({
@@ -67,6 +70,7 @@ export const routes = {
     summary: 'This API as an OpenAPI 3.1 document',
     tag: 'system',
     auth: true,
+    table: 'none',
     success: { status: 200, description: 'The OpenAPI document' },
   }),
   putStreet: define({
@@ -76,6 +80,7 @@ export const routes = {
     summary: 'Create or rename a street (街道)',
     tag: 'structure',
     auth: true,
+    table: 'write',
     params: z.object({ streetId: slug }).strict(),
     body: streetInput,
     success: { status: 200, schema: streetView, description: 'Updated (201 when created)' },
@@ -87,6 +92,7 @@ export const routes = {
     summary: 'List streets',
     tag: 'structure',
     auth: true,
+    table: 'read',
     success: { status: 200, schema: z.object({ items: z.array(streetView) }), description: 'Streets' },
   }),
   putCommunity: define({
@@ -96,6 +102,7 @@ export const routes = {
     summary: 'Create or update a community (社区)',
     tag: 'structure',
     auth: true,
+    table: 'write',
     params: communityParams,
     body: communityInput,
     success: { status: 200, schema: communityView, description: 'Updated (201 when created)' },
@@ -107,6 +114,7 @@ export const routes = {
     summary: 'Communities the caller acts for, with their mode',
     tag: 'structure',
     auth: true,
+    table: 'read',
     success: { status: 200, schema: z.object({ items: z.array(communityView) }), description: 'Communities' },
   }),
   getCommunity: define({
@@ -116,6 +124,7 @@ export const routes = {
     summary: 'A community with its grids, their pairings and its current mode',
     tag: 'structure',
     auth: true,
+    table: 'read',
     params: communityParams,
     success: { status: 200, schema: communityDetailView, description: 'The community' },
   }),
@@ -126,6 +135,7 @@ export const routes = {
     summary: 'Create or update a grid (网格), graded red/yellow/green',
     tag: 'structure',
     auth: true,
+    table: 'write',
     params: z.object({ communityId: slug, gridId: slug }).strict(),
     body: gridInput,
     success: {
@@ -141,6 +151,7 @@ export const routes = {
     summary: 'Create or update a partner unit (共建单位) and its grid pairings',
     tag: 'structure',
     auth: true,
+    table: 'write',
     params: z.object({ unitId: slug }).strict(),
     body: unitInput,
     success: { status: 200, schema: unitView, description: 'Updated (201 when created)' },
@@ -152,6 +163,7 @@ export const routes = {
     summary: 'Partner units paired with the caller’s communities',
     tag: 'structure',
     auth: true,
+    table: 'read',
     success: { status: 200, schema: z.object({ items: z.array(unitView) }), description: 'Units' },
   }),
   createMember: define({
@@ -161,6 +173,7 @@ export const routes = {
     summary: 'Add a person to the roster',
     tag: 'members',
     auth: true,
+    table: 'write',
     params: communityParams,
     body: memberInput,
     success: { status: 201, schema: memberView, description: 'Created' },
@@ -172,6 +185,7 @@ export const routes = {
     summary: 'List the roster, filtered by grid, unit, role or skill, a page at a time',
     tag: 'members',
     auth: true,
+    table: 'read',
     params: communityParams,
     query: memberListQuery,
     success: { status: 200, schema: memberPageView, description: 'A page of members' },
@@ -183,6 +197,7 @@ export const routes = {
     summary: 'Upsert the roster from a CSV, by phone',
     tag: 'members',
     auth: true,
+    table: 'write',
     params: communityParams,
     bodyType: 'csv',
     success: {
@@ -199,6 +214,7 @@ export const routes = {
     summary: 'One member',
     tag: 'members',
     auth: true,
+    table: 'read',
     params: memberParams,
     success: { status: 200, schema: memberView, description: 'The member' },
   }),
@@ -209,6 +225,7 @@ export const routes = {
     summary: 'Change some of a member’s fields',
     tag: 'members',
     auth: true,
+    table: 'write',
     params: memberParams,
     body: memberPatch,
     success: { status: 200, schema: memberView, description: 'The updated member' },
@@ -220,6 +237,7 @@ export const routes = {
     summary: 'Take a member off the roster',
     tag: 'members',
     auth: true,
+    table: 'write',
     params: memberParams,
     success: { status: 204, description: 'Deleted' },
   }),

@@ -36,7 +36,8 @@ export function freePort(): Promise<number> {
 // or because this process died however it died, it kills Java. No JVM outlives the stack.
 const WATCHDOG = `
 exec 3<&0
-java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -port "$PORT" -sharedDb $STORAGE </dev/null &
+if [ -n "$DB_PATH" ]; then set -- -dbPath "$DB_PATH"; else set -- -inMemory; fi
+java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -port "$PORT" -sharedDb "$@" </dev/null &
 j=$!
 echo "java:$j"
 cat <&3 >/dev/null &
@@ -57,15 +58,15 @@ export async function startDynamoDbLocal(options: {
   port?: number;
 }): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
-  let storage = '-inMemory';
+  // Passed as its own variable and quoted in the script, so a data dir with spaces stays one argument.
+  let dbPath = '';
   if (!options.inMemory) {
-    const dir = resolve(options.dataDir ?? '.pingji/dynamodb');
-    mkdirSync(dir, { recursive: true });
-    storage = `-dbPath ${JSON.stringify(dir)}`;
+    dbPath = resolve(options.dataDir ?? '.pingji/dynamodb');
+    mkdirSync(dbPath, { recursive: true });
   }
   const child: ChildProcess = spawn('sh', ['-c', WATCHDOG], {
     cwd: dynamoDbLocalDir(),
-    env: { ...process.env, PORT: String(port), STORAGE: storage },
+    env: { ...process.env, PORT: String(port), DB_PATH: dbPath },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

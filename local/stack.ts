@@ -1,7 +1,10 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { documentClient } from '../shared/adapters/dynamo';
+import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-network';
 import { ensureTable } from '../shared/adapters/table-admin';
 import { allRoutes } from '../shared/http/routes';
 import { TABLE } from '../shared/table';
@@ -11,6 +14,8 @@ import { devTokenRoutes } from './dev-routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type SeedReport, seedStreet } from './seed';
 import { LocalApiServer } from './server';
+import { smsRoutes } from './sms-routes';
+import { FileCheckpoints, MemoryCheckpoints, type StreamHandler, StreamPoller } from './stream-poller';
 
 export type LocalStackOptions = {
   port?: number;
@@ -20,6 +25,10 @@ export type LocalStackOptions = {
   /** An existing DynamoDB endpoint; none is started when set. */
   endpoint?: string | undefined;
   tableName?: string;
+  /** Run the stream consumer (default). Tests turn it off to drive it themselves. */
+  consumer?: boolean;
+  /** Messages per second the local consumer sends (default 50). */
+  smsRate?: number;
 };
 
 export type LocalStack = {
@@ -27,9 +36,15 @@ export type LocalStack = {
   port: number;
   endpoint: string;
   tableName: string;
+  phoneTable: string;
   auth: DevAuth;
+  phones: SimulatedPhoneNetwork;
   seeded?: SeedReport | undefined;
   dynamo?: DynamoDbLocal | undefined;
+  /** The running stream consumer, if any. */
+  consumer?: StreamPoller | undefined;
+  /** Loads a Lambda handler by its entry under functions/, exactly as a route does. */
+  loadHandler(fn: string): Promise<(event: unknown, context: Context) => Promise<unknown>>;
   stop(): Promise<void>;
 };
 
@@ -54,6 +69,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
       PINGJI_DATA_DIR: z.string().default('.pingji'),
       AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
       TABLE_NAME: z.string().min(3).default(TABLE.localName),
+      PINGJI_SMS_RATE: z.coerce.number().positive().default(50),
     })
     .parse(env);
   return {
@@ -63,16 +79,29 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
     dataDir: parsed.PINGJI_DATA_DIR,
     endpoint: parsed.AWS_ENDPOINT_URL_DYNAMODB,
     tableName: parsed.TABLE_NAME,
+    smsRate: parsed.PINGJI_SMS_RATE,
   };
+}
+
+type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+async function importHandler(fn: string): Promise<AnyHandler> {
+  const module = (await import(pathToFileURL(resolve('functions', `${fn}.ts`)).href)) as {
+    handler: AnyHandler;
+  };
+  return module.handler;
 }
 
 /**
  * Starts the whole service on this machine: DynamoDB Local (unless an endpoint is given), the
- * table from the shared definition, demo data, and the API on `port`. `stop()` undoes all of it.
+ * table from the shared definition, demo data, the API on `port`, the stream consumer and the
+ * simulated phone network. `stop()` undoes all of it.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dataDir = resolve(options.dataDir ?? '.pingji');
   const tableName = options.tableName ?? TABLE.localName;
+  const phoneTable = `${tableName}-phones`;
   const inMemory = options.inMemory ?? false;
   let dynamo: DynamoDbLocal | undefined;
   let endpoint = options.endpoint;
@@ -86,17 +115,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_REGION ??= 'cn-north-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.PINGJI_SMS_GATEWAY = 'simulated';
+  process.env.PINGJI_PHONE_TABLE = phoneTable;
+  process.env.PINGJI_SMS_RATE = String(options.smsRate ?? 50);
 
-  const stopDynamo = async () => {
+  let server: LocalApiServer | undefined;
+  let consumer: StreamPoller | undefined;
+  const stopAll = async () => {
+    await consumer?.stop();
+    await server?.close();
     await dynamo?.stop();
   };
   try {
     const admin = new DynamoDBClient({});
     await ensureTable(admin, tableName);
+    await SimulatedPhoneNetwork.ensureTable(admin, phoneTable);
     admin.destroy();
+    const phones = new SimulatedPhoneNetwork(documentClient(), phoneTable);
 
     let seeded: SeedReport | undefined;
     if ((options.seed ?? 'demo') === 'demo') {
@@ -117,19 +154,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer: DEV_ISSUER,
       keyFile: inMemory ? undefined : join(dataDir, 'dev-signing-key.json'),
     });
-    const server = new LocalApiServer({
+    const handlers = new Map<string, Promise<AnyHandler>>();
+    const loadHandler = (fn: string) => {
+      let loaded = handlers.get(fn);
+      if (!loaded) {
+        loaded = importHandler(fn);
+        handlers.set(fn, loaded);
+      }
+      return loaded;
+    };
+    server = new LocalApiServer({
       routes: allRoutes,
-      devRoutes: devTokenRoutes(auth),
+      devRoutes: [
+        ...devTokenRoutes(auth),
+        ...smsRoutes(phones, async () => {
+          // Replies are recorded on the phone; the inbound handler takes them from here.
+        }),
+      ],
       auth,
-      loadHandler: async (fn) => {
-        const module = (await import(pathToFileURL(resolve('functions', `${fn}.ts`)).href)) as {
-          handler: (event: unknown, context: unknown) => Promise<unknown>;
-        };
-        return module.handler;
-      },
+      loadHandler,
     });
     const port = await server.listen(options.port ?? 3000);
     const url = `http://localhost:${port}`;
+
+    if (options.consumer ?? true) {
+      const streamHandler = (await loadHandler('messaging/stream')) as unknown as StreamHandler;
+      consumer = new StreamPoller({
+        tableName,
+        endpoint,
+        handler: (event: DynamoDBStreamEvent, context: Context) => streamHandler(event, context),
+        checkpoints:
+          inMemory || options.endpoint
+            ? new MemoryCheckpoints()
+            : new FileCheckpoints(join(dataDir, 'stream-checkpoints.json')),
+        onDiscard: (records, error) =>
+          console.error('stream records set aside after retries', records.length, error),
+      });
+      await consumer.start();
+    }
 
     let stopped: Promise<void> | undefined;
     return {
@@ -137,19 +199,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port,
       endpoint,
       tableName,
+      phoneTable,
       auth,
+      phones,
       seeded,
       dynamo,
+      consumer,
+      loadHandler,
       stop() {
-        stopped ??= (async () => {
-          await server.close();
-          await stopDynamo();
-        })();
+        stopped ??= stopAll();
         return stopped;
       },
     };
   } catch (error) {
-    await stopDynamo();
+    await stopAll();
     throw error;
   }
 }

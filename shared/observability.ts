@@ -15,6 +15,11 @@ export function maskPhonesIn(text: string): string {
  */
 function maskingReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'string') return maskPhonesIn(value);
+  // A phone passed as a number (13800138000) would otherwise be printed whole.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) {
+    const masked = maskPhonesIn(String(value));
+    if (masked !== String(value)) return masked;
+  }
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

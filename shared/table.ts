@@ -49,6 +49,28 @@ export const keys = {
   /** Uniqueness guard and reverse lookup for a phone number (E.164). */
   phone: (e164: string) => ({ pk: `PHONE#${e164}`, sk: 'PHONE' }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: key }),
+  activation: (activationId: string) => ({ pk: `ACT#${activationId}`, sk: 'ACTIVATION' }),
+  team: (activationId: string, teamId: string) => ({ pk: `ACT#${activationId}`, sk: `TEAM#${teamId}` }),
+  teamPrefix: 'TEAM#',
+  planChunk: (activationId: string, chunk: number) => ({
+    pk: `ACT#${activationId}`,
+    sk: `PLAN#${String(chunk).padStart(4, '0')}`,
+  }),
+  planPrefix: 'PLAN#',
+  draftee: (activationId: string, memberId: string) => ({
+    pk: `ACT#${activationId}`,
+    sk: `MEMBER#${memberId}`,
+  }),
+  drafteePrefix: 'MEMBER#',
+  /** Sparse index of activations still open, for the timers. */
+  openActivationsIndex: 'ACTIVE',
+  /** A community's activations, newest last. */
+  activationsOfCommunity: (communityId: string) => `ACTIVATIONS#${communityId}`,
+  /** Sparse index from a phone to its draftee records while their activation is open. */
+  openDrafteeByPhone: (phone: string) => `OPEN#${phone}`,
+  inbound: (inboundMessageId: string) => ({ pk: `INBOUND#${inboundMessageId}`, sk: 'INBOUND' }),
+  /** An SMS that belongs to no activation (answers to phones with no open call-out). */
+  looseSms: (id: string) => ({ pk: `SMS#${id}`, sk: 'SMS' }),
 } as const;
 
 /** Shape of a DynamoDB primary key. */

@@ -1,6 +1,12 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { ActivationRepository } from './adapters/activation-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import { documentClient } from './adapters/dynamo';
 import { DynamoMemberRepository } from './adapters/member-repository';
+import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
+import type { SmsGateway } from './adapters/sms-gateway';
+import { SnsSmsGateway } from './adapters/sms-gateway';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
 
@@ -14,7 +20,36 @@ export function tablePorts() {
   return {
     structure: new DynamoStructureRepository(doc, TABLE_NAME),
     members: new DynamoMemberRepository(doc, TABLE_NAME),
+    activations: new ActivationRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
+}
+
+const smsEnv = z.object({
+  /** `sns` in AWS; `simulated` on the local stack, where phones live in a DynamoDB table. */
+  PINGJI_SMS_GATEWAY: z.enum(['sns', 'simulated']).default('sns'),
+  PINGJI_PHONE_TABLE: z.string().min(3).optional(),
+  PINGJI_SMS_SENDER_ID: z.string().min(1).max(11).optional(),
+  PINGJI_SMS_ORIGINATION_NUMBER: z.string().optional(),
+  /** Messages per second one consumer hands to the gateway. */
+  PINGJI_SMS_RATE: z.coerce.number().positive().max(10_000).default(20),
+});
+
+/** The SMS gateway the environment names. */
+export function smsGateway(): SmsGateway {
+  const env = loadConfig(smsEnv);
+  if (env.PINGJI_SMS_GATEWAY === 'simulated') {
+    if (!env.PINGJI_PHONE_TABLE)
+      throw new Error('invalid configuration: PINGJI_PHONE_TABLE is required for the simulated gateway');
+    return new SimulatedPhoneNetwork(documentClient(), env.PINGJI_PHONE_TABLE);
+  }
+  return new SnsSmsGateway(new SNSClient({}), {
+    senderId: env.PINGJI_SMS_SENDER_ID,
+    originationNumber: env.PINGJI_SMS_ORIGINATION_NUMBER,
+  });
+}
+
+export function smsRate(): number {
+  return loadConfig(smsEnv).PINGJI_SMS_RATE;
 }

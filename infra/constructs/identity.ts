@@ -3,6 +3,7 @@ import {
   AccountRecovery,
   AdvancedSecurityMode,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   StringAttribute,
   UserPool,
@@ -54,6 +55,9 @@ export class Identity extends Construct {
       accessTokenValidity: Duration.hours(8),
       preventUserExistenceErrors: true,
       readAttributes: undefined,
+      // Without a list a client may write every attribute, and a user could then rewrite their
+      // own custom:communities, which the API trusts; only administrators may set it.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
     });
   }
 }

@@ -158,7 +158,8 @@ export function encodeCursor(key: Record<string, unknown>): string {
 
 /**
  * Decodes a cursor made by `encodeCursor`, or returns undefined when it is not one: a start key
- * of string attributes only, among the allowed names, whose partition matches the query's.
+ * of string attributes only, with exactly the allowed names (DynamoDB refuses a start key that
+ * lacks one of the query's key attributes), whose partition matches the query's.
  */
 export function decodeCursor(
   cursor: string,
@@ -171,6 +172,7 @@ export function decodeCursor(
     const entries = Object.entries(parsed);
     if (!entries.every(([k, v]) => allowed.includes(k) && typeof v === 'string')) return undefined;
     const key = Object.fromEntries(entries) as Record<string, string>;
+    if (!allowed.every((name) => Object.hasOwn(key, name))) return undefined;
     return key[partition.attribute] === partition.value ? key : undefined;
   } catch {
     return undefined;

@@ -225,22 +225,24 @@ export class DynamoStructureRepository implements StructureRepository {
     const added = [...after.values()].filter((p) => !before.has(pairKey(p)));
     const items: TransactItem[] = [
       {
-        Put: {
+        // An update, not a put: the unit's activation lock (lockVersion, engaged) must survive edits.
+        Update: {
           TableName: this.table,
-          Item: {
-            ...keys.unit(unit.unitId),
-            type: 'unit',
-            ...unit,
-            gsi1pk: keys.unitsIndex,
-            gsi1sk: unit.unitId,
-          },
+          Key: keys.unit(unit.unitId),
+          UpdateExpression:
+            'SET #type = :type, unitId = :id, #name = :name, pairedGrids = :grids, updatedAt = :now, gsi1pk = :g, gsi1sk = :id',
           // The pairings written below were computed from `previous`: refuse if it changed meanwhile.
-          ...(previous
-            ? {
-                ConditionExpression: 'updatedAt = :seen',
-                ExpressionAttributeValues: { ':seen': previous.updatedAt },
-              }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          ConditionExpression: previous ? 'updatedAt = :seen' : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: { '#type': 'type', '#name': 'name' },
+          ExpressionAttributeValues: {
+            ':type': 'unit',
+            ':id': unit.unitId,
+            ':name': unit.name,
+            ':grids': unit.pairedGrids,
+            ':now': unit.updatedAt,
+            ':g': keys.unitsIndex,
+            ...(previous ? { ':seen': previous.updatedAt } : {}),
+          },
         },
       },
       ...removed.map(

@@ -24,8 +24,37 @@ export type CsvRow =
 
 /** What csv-parse returns with `info: true`. */
 const parsedRecords = z.array(
-  z.object({ record: z.array(z.string()), info: z.object({ lines: z.number() }) }),
+  z.object({ record: z.array(z.string()), info: z.object({ bytes: z.number() }) }),
 );
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * The line each record starts on, from the byte offsets at which csv-parse finished each record.
+ * csv-parse's own `info.lines` is the line a record ends on, and it counts a CRLF inside a quoted
+ * field as two lines, so every later row of an Excel export would be reported one line late.
+ */
+function startLines(text: string, recordEnds: readonly number[]): number[] {
+  const bytes = new TextEncoder().encode(text);
+  const starts: number[] = [];
+  let line = 1;
+  let at = 0;
+  const step = () => {
+    const byte = bytes[at];
+    if (byte === LF || (byte === CR && bytes[at + 1] !== LF)) line++;
+    at++;
+  };
+  for (const end of recordEnds) {
+    // Blank lines skipped before a record still count.
+    while (at < end && [LF, CR, SPACE, TAB].includes(bytes[at] ?? -1)) step();
+    starts.push(line);
+    while (at < end) step();
+  }
+  return starts;
+}
 
 const TRUE = new Set(['true', '1', 'yes', 'y', '是', 't']);
 const FALSE = new Set(['false', '0', 'no', 'n', '否', 'f']);
@@ -58,7 +87,12 @@ export function parseMemberCsv(text: string): { rows: CsvRow[]; ignoredColumns: 
       trim: true,
       info: true,
     });
-    records = parsedRecords.parse(parsed).map((r) => ({ record: r.record, line: r.info.lines }));
+    const list = parsedRecords.parse(parsed);
+    const lines = startLines(
+      text,
+      list.map((r) => r.info.bytes),
+    );
+    records = list.map((r, i) => ({ record: r.record, line: lines[i] ?? 0 }));
   } catch (error) {
     const message = error instanceof Error ? error.message : 'unreadable CSV';
     throw new ValidationError('the CSV could not be read', [{ path: 'body', message }], 'CSV_UNREADABLE');

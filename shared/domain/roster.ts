@@ -120,10 +120,7 @@ const memberFields = {
 /** Party membership is implied by being a serving party member; a roster saying otherwise is wrong. */
 const partyRule = (m: { roles?: Role[] | undefined; partyMember?: boolean | undefined }) =>
   !(m.roles?.includes('servingPartyMember') && m.partyMember === false);
-const partyRuleMessage = {
-  message: 'a servingPartyMember is a party member: partyMember must be true',
-  path: ['partyMember'],
-};
+const PARTY_RULE_MESSAGE = 'a servingPartyMember is a party member: partyMember must be true';
 
 export const memberInput = z
   .object({
@@ -135,7 +132,8 @@ export const memberInput = z
     available: memberFields.available.default(true),
   })
   .strict()
-  .refine(partyRule, partyRuleMessage);
+  // A fresh object: zod moves `message` out of the params object it is given.
+  .refine(partyRule, { message: PARTY_RULE_MESSAGE, path: ['partyMember'] });
 export type MemberInput = z.infer<typeof memberInput>;
 
 /** PATCH body: any subset of the fields; `null` clears the optional grid or unit. */
@@ -216,5 +214,5 @@ export function applyMemberPatch(member: Member, patch: MemberPatch, now: string
 
 /** Checks the rules that span fields after a patch: the same rule the create schema applies. */
 export function memberRuleIssues(member: Member): { path: string; message: string }[] {
-  return partyRule(member) ? [] : [{ path: 'partyMember', message: partyRuleMessage.message }];
+  return partyRule(member) ? [] : [{ path: 'partyMember', message: PARTY_RULE_MESSAGE }];
 }

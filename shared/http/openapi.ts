@@ -33,7 +33,9 @@ const ERRORS: Record<string, string> = {
   '404': 'Unknown id',
   '409': 'Conflict with the current state',
   '413': 'Body too large',
+  '415': 'The body is not of the route’s media type',
   '500': 'A bug: a generic message and a request id',
+  '503': 'A dependency is throttled: retry after the `retry-after` header’s seconds',
 };
 
 /** Builds the OpenAPI 3.1 document from the route list and its zod schemas. */

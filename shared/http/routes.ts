@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activationInput } from '../domain/activation';
 import {
   communityInput,
   gridInput,
@@ -9,12 +10,18 @@ import {
   unitInput,
 } from '../domain/roster';
 import {
+  activationListView,
+  activationView,
+  boardQuery,
+  boardView,
   communityDetailView,
   communityView,
   importResultView,
   memberListQuery,
   memberPageView,
   memberView,
+  modeView,
+  standDownView,
   streetView,
   unitView,
 } from './schemas';
@@ -48,6 +55,9 @@ export type RouteDef = {
 const define = <R extends RouteDef>(route: R): R => route;
 
 const communityParams = z.object({ communityId: slug }).strict();
+const activationParams = z
+  .object({ activationId: z.string().regex(/^[a-z0-9]{1,64}$/, 'not an activation id') })
+  .strict();
 const memberParams = z
   .object({ communityId: slug, memberId: z.string().regex(/^[a-z0-9]{1,64}$/, 'not a member id') })
   .strict();
@@ -240,6 +250,71 @@ export const routes = {
     table: 'write',
     params: memberParams,
     success: { status: 204, description: 'Deleted' },
+  }),
+  activate: define({
+    method: 'POST',
+    path: '/communities/{communityId}/activations',
+    fn: 'switch/activate',
+    summary:
+      'Press the key (平急转换): switch the community to emergency or drill mode and form the vanguard teams',
+    tag: 'switch',
+    auth: true,
+    table: 'write',
+    params: communityParams,
+    body: activationInput,
+    success: { status: 201, schema: activationView, description: 'The activation with its teams' },
+    lambda: { timeoutSeconds: 29, memoryMb: 1769 },
+  }),
+  listActivations: define({
+    method: 'GET',
+    path: '/communities/{communityId}/activations',
+    fn: 'switch/list-activations',
+    summary: 'The community’s activations and drills, newest first',
+    tag: 'switch',
+    auth: true,
+    table: 'read',
+    params: communityParams,
+    query: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().min(1).max(2048).optional(),
+      })
+      .strict(),
+    success: { status: 200, schema: activationListView, description: 'A page of activations' },
+  }),
+  getMode: define({
+    method: 'GET',
+    path: '/communities/{communityId}/mode',
+    fn: 'switch/get-mode',
+    summary: 'Whether the community is in normal, emergency or drill mode',
+    tag: 'switch',
+    auth: true,
+    table: 'read',
+    params: communityParams,
+    success: { status: 200, schema: modeView, description: 'The mode' },
+  }),
+  standDown: define({
+    method: 'POST',
+    path: '/activations/{activationId}/stand-down',
+    fn: 'switch/stand-down',
+    summary: 'Stand down (急转平): close the activation and tell everyone alerted',
+    tag: 'switch',
+    auth: true,
+    table: 'write',
+    params: activationParams,
+    success: { status: 200, schema: standDownView, description: 'Closed (also when it already was)' },
+  }),
+  getBoard: define({
+    method: 'GET',
+    path: '/activations/{activationId}',
+    fn: 'switch/get-board',
+    summary: 'The board: team by team, who confirmed, arrived, declined or is silent',
+    tag: 'board',
+    auth: true,
+    table: 'read',
+    params: activationParams,
+    query: boardQuery,
+    success: { status: 200, schema: boardView, description: 'The board' },
   }),
 } as const;
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
+import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug } from '../domain/roster';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
@@ -86,3 +88,93 @@ export const memberListQuery = z
     cursor: z.string().min(1).max(2048).optional(),
   })
   .strict();
+
+export const activationView = z.object({
+  activationId: z.string(),
+  communityId: slug,
+  mode: z.enum(['emergency', 'drill']),
+  kind: z.enum(INCIDENT_KINDS),
+  level: z.enum(LEVELS),
+  startedAt: z.string(),
+  teams: z.array(
+    z.object({
+      teamId: z.string(),
+      gridId: slug,
+      leaderId: z.string().nullable(),
+      memberIds: z.array(z.string()),
+    }),
+  ),
+  drafted: z.number().int(),
+  reserves: z.number().int(),
+});
+
+export const modeView = z.object({ mode: z.enum(MODES), activationId: z.string().optional() });
+
+export const standDownView = z.object({ activationId: z.string(), endedAt: z.string() });
+
+const countsView = z.object(
+  Object.fromEntries(COUNTERS.map((c) => [c, z.number().int()])) as Record<
+    (typeof COUNTERS)[number],
+    z.ZodNumber
+  >,
+);
+
+const activationSummary = z.object({
+  activationId: z.string(),
+  communityId: slug,
+  communityName: z.string(),
+  kind: z.enum(INCIDENT_KINDS),
+  level: z.enum(LEVELS),
+  drill: z.boolean(),
+  note: z.string().optional(),
+  status: z.enum(['active', 'stoodDown']),
+  startedAt: z.string(),
+  startedBy: z.string(),
+  endedAt: z.string().optional(),
+  drafted: z.number().int(),
+  reserves: z.number().int(),
+});
+
+export const activationListView = z.object({
+  items: z.array(activationSummary),
+  nextCursor: z.string().optional(),
+});
+
+export const boardQuery = z.object({ view: z.enum(['full', 'counts']).default('full') }).strict();
+
+export const boardView = activationSummary.extend({
+  mode: z.enum(['emergency', 'drill']),
+  counts: countsView,
+  teams: z.array(
+    z.object({
+      teamId: z.string(),
+      gridId: slug,
+      gridName: z.string(),
+      musterPoint: z.string(),
+      quota: z.number().int(),
+      leaderId: z.string().optional(),
+      leaderName: z.string().optional(),
+      missingSkills: z.array(z.enum(SKILLS)),
+      reserves: z.number().int(),
+      counts: countsView,
+      shortfall: z.number().int(),
+      members: z
+        .array(
+          z.object({
+            memberId: z.string(),
+            name: z.string(),
+            phone: z.string().optional(),
+            status: z.enum(DRAFTEE_STATUSES),
+            leader: z.boolean(),
+            source: z.enum(['grid', 'unit', 'community', 'reserve']),
+            alertedAt: z.string().optional(),
+            deliveredAt: z.string().optional(),
+            respondedAt: z.string().optional(),
+            etaMinutes: z.number().optional(),
+            reason: z.string().optional(),
+          }),
+        )
+        .optional(),
+    }),
+  ),
+});

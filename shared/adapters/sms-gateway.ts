@@ -1,0 +1,89 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+
+/** One SMS to send. `dedupeKey` names the message for good: the same key is the same SMS. */
+export type OutgoingSms = { to: string; body: string; dedupeKey: string };
+
+/** What the gateway says about a message it accepted. */
+export type SentSms = { messageId: string; delivered?: boolean | undefined };
+
+/** The network is busy: nothing was sent, try again later. */
+export class SmsThrottledError extends Error {
+  override readonly name = 'SmsThrottledError';
+}
+
+/** The network refused this message for good (bad number, opted out at the carrier). */
+export class SmsRejectedError extends Error {
+  override readonly name = 'SmsRejectedError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The port every SMS leaves through: SNS in AWS, the simulated phone network locally. */
+export interface SmsGateway {
+  send(sms: OutgoingSms): Promise<SentSms>;
+  /**
+   * Whether a message with this key already left, when the gateway can tell; `unknown` when it
+   * cannot. Used only to settle messages whose sender crashed mid-send.
+   */
+  wasSent(dedupeKey: string): Promise<'yes' | 'no' | 'unknown'>;
+}
+
+const THROTTLED = new Set([
+  'ThrottledException',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+]);
+const REJECTED = new Set([
+  'InvalidParameterException',
+  'InvalidParameterValueException',
+  'OptedOutException',
+]);
+
+/** SMS through SNS `Publish` to a phone number, as transactional messages. */
+export class SnsSmsGateway implements SmsGateway {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly options: { senderId?: string | undefined; originationNumber?: string | undefined } = {},
+  ) {}
+
+  async send(sms: OutgoingSms): Promise<SentSms> {
+    try {
+      const result = await this.sns.send(
+        new PublishCommand({
+          PhoneNumber: sms.to,
+          Message: sms.body,
+          MessageAttributes: {
+            'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+            ...(this.options.senderId
+              ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: this.options.senderId } }
+              : {}),
+            ...(this.options.originationNumber
+              ? {
+                  'AWS.MM.SMS.OriginationNumber': {
+                    DataType: 'String',
+                    StringValue: this.options.originationNumber,
+                  },
+                }
+              : {}),
+          },
+        }),
+      );
+      return { messageId: result.MessageId ?? 'unknown' };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (THROTTLED.has(name)) throw new SmsThrottledError(`SNS throttled: ${name}`);
+      if (REJECTED.has(name)) throw new SmsRejectedError(`SNS refused the message: ${name}`, name);
+      throw error;
+    }
+  }
+
+  async wasSent(): Promise<'unknown'> {
+    // SNS keeps no record we can ask by key; delivery logs are not an API.
+    return 'unknown';
+  }
+}

@@ -1,0 +1,145 @@
+import type { ActivationRepository, PlanEntry, Team } from '../adapters/activation-repository';
+import type { MemberRepository } from '../adapters/member-repository';
+import { authorize, type Principal } from '../domain/access';
+import {
+  type Activation,
+  type Counts,
+  type Draftee,
+  type DrafteeStatus,
+  shortfall,
+  zeroCounts,
+} from '../domain/activation';
+import { NotFoundError } from '../domain/errors';
+
+export type BoardMember = {
+  memberId: string;
+  name: string;
+  phone?: string | undefined;
+  status: DrafteeStatus;
+  leader: boolean;
+  source: Draftee['source'];
+  alertedAt?: string | undefined;
+  deliveredAt?: string | undefined;
+  respondedAt?: string | undefined;
+  etaMinutes?: number | undefined;
+  reason?: string | undefined;
+};
+
+export type BoardTeam = Omit<Team, 'counts'> & {
+  counts: Counts;
+  shortfall: number;
+  members?: BoardMember[];
+};
+
+export type Board = Omit<Activation, 'teams' | 'unitIds'> & {
+  mode: 'emergency' | 'drill';
+  counts: Counts;
+  teams: BoardTeam[];
+};
+
+/** What a person's status reads as on the board: alerted once the SMS has gone and nothing came back. */
+export function displayStatus(d: Pick<Draftee, 'status' | 'alertedAt'>): DrafteeStatus {
+  return d.status === 'drafted' && d.alertedAt ? 'alerted' : d.status;
+}
+
+function sum(list: readonly Counts[]): Counts {
+  const total = zeroCounts();
+  for (const c of list) for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
+  return total;
+}
+
+/** The community command's board: counts from counters, members team by team. */
+export function makeBoardUseCases({
+  activations,
+  members,
+}: {
+  activations: ActivationRepository;
+  members: MemberRepository;
+}) {
+  return {
+    /**
+     * The board. Counts come from the teams' counters, two reads whatever the size; with
+     * `view: 'counts'` that is all it reads. The full view adds every member, team by team.
+     */
+    async get(principal: Principal, activationId: string, view: 'full' | 'counts' = 'full'): Promise<Board> {
+      const found = await activations.getWithTeams(activationId);
+      if (!found) throw new NotFoundError('activation', activationId);
+      const { activation, teams } = found;
+      authorize(principal, 'board:read', [activation.communityId]);
+
+      let byTeam: Map<string, BoardMember[]> | undefined;
+      if (view === 'full') {
+        const draftees = await activations.listDraftees(activationId);
+        byTeam = new Map();
+        const seen = new Set(draftees.map((d) => d.memberId));
+        for (const d of draftees) {
+          const list = byTeam.get(d.teamId) ?? [];
+          list.push({
+            memberId: d.memberId,
+            name: d.name,
+            phone: d.phone || undefined,
+            status: displayStatus(d),
+            leader: d.leader,
+            source: d.source,
+            alertedAt: d.alertedAt,
+            deliveredAt: d.deliveredAt,
+            respondedAt: d.respondedAt,
+            etaMinutes: d.etaMinutes,
+            reason: d.reason,
+          });
+          byTeam.set(d.teamId, list);
+        }
+        // Right after the press the plan may not have become draftees yet: show it as drafted.
+        if (seen.size < activation.drafted) {
+          const waiting = (await activations.getPlan(activationId)).filter((e) => !seen.has(e.memberId));
+          await addPlanned(waiting, byTeam, members);
+        }
+      }
+      const boardTeams: BoardTeam[] = teams.map((t) => ({
+        ...t,
+        shortfall: shortfall(t.quota, t.counts),
+        ...(byTeam
+          ? {
+              members: (byTeam.get(t.teamId) ?? []).sort(
+                (a, b) => Number(b.leader) - Number(a.leader) || a.name.localeCompare(b.name, 'zh'),
+              ),
+            }
+          : {}),
+      }));
+      const { teams: _teams, unitIds: _units, ...head } = activation;
+      return {
+        ...head,
+        mode: activation.drill ? 'drill' : 'emergency',
+        counts: sum(teams.map((t) => t.counts)),
+        teams: boardTeams,
+      };
+    },
+  };
+}
+
+async function addPlanned(
+  waiting: PlanEntry[],
+  byTeam: Map<string, BoardMember[]>,
+  members: MemberRepository,
+) {
+  if (!waiting.length) return;
+  const names = new Map(
+    (await members.getMany(waiting.map((e) => ({ communityId: e.communityId, memberId: e.memberId })))).map(
+      (m) => [m.memberId, m],
+    ),
+  );
+  for (const e of waiting) {
+    const list = byTeam.get(e.teamId) ?? [];
+    list.push({
+      memberId: e.memberId,
+      name: names.get(e.memberId)?.name ?? '',
+      phone: names.get(e.memberId)?.phone,
+      status: 'drafted',
+      leader: e.leader,
+      source: e.source,
+    });
+    byTeam.set(e.teamId, list);
+  }
+}
+
+export type BoardUseCases = ReturnType<typeof makeBoardUseCases>;

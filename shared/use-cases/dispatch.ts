@@ -1,0 +1,425 @@
+import pMap from 'p-map';
+import pThrottle from 'p-throttle';
+import {
+  type ActivationRepository,
+  chunk,
+  type MessageUpdate,
+  planEntriesOf,
+  toActivation,
+} from '../adapters/activation-repository';
+import type { Clock } from '../adapters/clock';
+import { backoff, type Item } from '../adapters/dynamo';
+import type { MemberRepository } from '../adapters/member-repository';
+import { type SmsGateway, SmsRejectedError, SmsThrottledError } from '../adapters/sms-gateway';
+import type { Activation, Counts, Draftee, MessageKind, OutboxMessage } from '../domain/activation';
+import { render, type SmsMessage } from '../domain/sms';
+import { logger } from '../observability';
+import type { ItemKey } from '../table';
+
+/** One record of the table's stream, unmarshalled. `index` is its place in the batch. */
+export type StreamChange = {
+  index: number;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  newImage?: Item | undefined;
+  oldImage?: Item | undefined;
+};
+
+export type DispatchPorts = {
+  activations: ActivationRepository;
+  members: MemberRepository;
+  sms: SmsGateway;
+  clock: Clock;
+  /** Messages per second this consumer hands to the gateway. */
+  rate: number;
+  /** How long a claim on a message holds before another consumer may settle it. */
+  leaseSeconds?: number;
+  /** Tries per message while the gateway says it is busy. */
+  maxAttempts?: number;
+  /** Messages claimed, sent and settled together. */
+  groupSize?: number;
+};
+
+export type DispatchStats = {
+  materialized: number;
+  closed: number;
+  sent: number;
+  failed: number;
+  requeued: number;
+  cancelled: number;
+};
+
+/** Kinds that must not go out once the person's activation has closed. */
+const CALL_OUT_KINDS: ReadonlySet<MessageKind> = new Set(['alert', 'reminder', 'shortfall']);
+
+/** A queued message, ready to be claimed, with the item it lives on. */
+type Work = {
+  key: ItemKey;
+  messageKey: string;
+  message: OutboxMessage;
+  phone: string;
+  team?: { activationId: string; teamId: string } | undefined;
+  firstAlert: boolean;
+  /** Claimed by a consumer that never settled it: ask the gateway before sending again. */
+  reconcile: boolean;
+  index: number;
+};
+
+type Outcome = { work: Work; update: MessageUpdate };
+
+/** The stable name of one message, for the gateway and for reconciliation. */
+export const dedupeKeyOf = (key: ItemKey, messageKey: string) => `${key.pk}/${key.sk}/${messageKey}`;
+
+/** A queued outbox entry holding a message rendered now. */
+export function queuedMessage(
+  kind: MessageKind,
+  message: SmsMessage,
+  locale: 'zh' | 'en',
+  now: string,
+): OutboxMessage {
+  return { kind, body: render(message, locale), state: 'queued', queuedAt: now, attempts: 0 };
+}
+
+/** The alert a draftee gets when their team is formed or they are called in from the reserves. */
+export function alertMessage(
+  activation: Activation,
+  teamId: string,
+  leader: boolean,
+  now: string,
+  backfill = false,
+): OutboxMessage {
+  const team = activation.teams.find((t) => t.teamId === teamId);
+  return queuedMessage(
+    'alert',
+    {
+      type: 'alert',
+      drill: activation.drill,
+      communityName: activation.communityName,
+      kind: activation.kind,
+      level: activation.level,
+      teamName: team?.gridName ?? teamId,
+      leaderName: team?.leaderName ?? '',
+      musterPoint: team?.musterPoint ?? '',
+      isLeader: leader,
+      backfill,
+    },
+    activation.locale,
+    now,
+  );
+}
+
+/**
+ * The consumer of the table's stream: turns plans into draftees, closes draftees at stand-down,
+ * and sends every queued SMS exactly once, at the configured rate. Records are handled in order;
+ * the index of the first record whose work is not done is returned, so that it and everything
+ * after it is delivered again. Every step is conditional on the state it expects, so a record
+ * delivered twice does nothing twice.
+ */
+export function makeDispatcher(ports: DispatchPorts) {
+  const { activations, members, sms, clock } = ports;
+  const leaseMs = (ports.leaseSeconds ?? 60) * 1000;
+  const maxAttempts = ports.maxAttempts ?? 6;
+  const groupSize = ports.groupSize ?? 50;
+  // Spread sends evenly: small slots of a twentieth of a second rather than one burst a second.
+  const perSlot = Math.max(1, Math.ceil(ports.rate / 20));
+  const throttle = pThrottle({
+    limit: perSlot,
+    interval: Math.max(1, Math.round((1000 * perSlot) / ports.rate)),
+  });
+  const send = throttle((to: string, body: string, dedupeKey: string) => sms.send({ to, body, dedupeKey }));
+
+  async function materialize(plan: Item): Promise<number> {
+    const activation = await activations.get(String(plan.activationId));
+    // A plan of a closed activation is not turned into people: nobody is alerted after stand-down.
+    if (!activation || activation.status !== 'active') return 0;
+    const entries = planEntriesOf(plan);
+    const found = new Map(
+      (await members.getMany(entries.map((e) => ({ communityId: e.communityId, memberId: e.memberId })))).map(
+        (m) => [m.memberId, m],
+      ),
+    );
+    const now = clock.now().toISOString();
+    const groups = new Map<string, { teamId: string; draftees: Draftee[]; delta: Partial<Counts> }>();
+    for (const entry of entries) {
+      const member = found.get(entry.memberId);
+      const usable = member?.available === true && !member.smsOptOut;
+      const group = groups.get(entry.teamId) ?? { teamId: entry.teamId, draftees: [], delta: {} };
+      groups.set(entry.teamId, group);
+      if (!usable) {
+        // Changed since the press: off the roster, unavailable or opted out. Released, not alerted.
+        group.delta.drafted = (group.delta.drafted ?? 0) - 1;
+        group.delta.released = (group.delta.released ?? 0) + 1;
+      }
+      group.draftees.push({
+        activationId: activation.activationId,
+        memberId: entry.memberId,
+        communityId: entry.communityId,
+        teamId: entry.teamId,
+        name: member?.name ?? '',
+        phone: member?.phone ?? '',
+        leader: entry.leader,
+        source: entry.source,
+        status: usable ? 'drafted' : 'released',
+        open: usable,
+        draftedAt: now,
+        reason: usable
+          ? undefined
+          : !member
+            ? 'no longer on the roster'
+            : member.smsOptOut
+              ? 'opted out of SMS'
+              : 'marked unavailable',
+        outbox: usable ? { alert: alertMessage(activation, entry.teamId, entry.leader, now) } : {},
+      });
+    }
+    return activations.insertDraftees(activation, [...groups.values()]);
+  }
+
+  async function closeAfterStandDown(image: Item): Promise<number> {
+    const activation = toActivation(image);
+    const draftees = await activations.listDraftees(activation.activationId);
+    const now = clock.now().toISOString();
+    const closings = draftees
+      .filter((d) => d.open)
+      .map((d) => ({
+        memberId: d.memberId,
+        cancel: Object.entries(d.outbox)
+          .filter(([, m]) => (m.state === 'queued' || m.state === 'sending') && CALL_OUT_KINDS.has(m.kind))
+          .map(([k]) => k),
+        // Only people who were told they were called out are told it is over.
+        message: d.alertedAt
+          ? {
+              key: 'standDown',
+              value: queuedMessage(
+                'standDown',
+                {
+                  type: 'standDown',
+                  drill: activation.drill,
+                  communityName: activation.communityName,
+                  kind: activation.kind,
+                },
+                activation.locale,
+                now,
+              ),
+            }
+          : undefined,
+      }));
+    await activations.closeDraftees(activation.activationId, closings);
+    return closings.length;
+  }
+
+  /** Items whose image shows a message waiting: queued, or claimed by a consumer whose lease ran out. */
+  function pendingWork(changes: readonly StreamChange[]): Map<string, { key: ItemKey; index: number }> {
+    const candidates = new Map<string, { key: ItemKey; index: number }>();
+    const now = clock.now().getTime();
+    const waitingMessage = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || !('state' in m)) return false;
+      if (m.state === 'queued') return true;
+      const lease = 'leaseUntil' in m && typeof m.leaseUntil === 'string' ? Date.parse(m.leaseUntil) : 0;
+      return m.state === 'sending' && lease < now;
+    };
+    for (const change of changes) {
+      const image = change.newImage;
+      const outbox = image?.outbox;
+      if (!image || typeof outbox !== 'object' || outbox === null) continue;
+      const waiting = Object.values(outbox).some(waitingMessage);
+      if (!waiting) continue;
+      const id = `${String(image.pk)}|${String(image.sk)}`;
+      if (!candidates.has(id))
+        candidates.set(id, { key: { pk: String(image.pk), sk: String(image.sk) }, index: change.index });
+    }
+    return candidates;
+  }
+
+  function workOf(item: Item, index: number, now: number, cancels: MessageUpdate[]): Work[] {
+    const key = { pk: String(item.pk), sk: String(item.sk) };
+    const draftee = item.type === 'draftee';
+    const outbox = (item.outbox ?? {}) as Record<string, OutboxMessage>;
+    const open = item.open !== false;
+    const out: Work[] = [];
+    for (const [messageKey, message] of Object.entries(outbox).sort(([, a], [, b]) =>
+      a.queuedAt.localeCompare(b.queuedAt),
+    )) {
+      const expired = message.state === 'sending' && Date.parse(message.leaseUntil ?? '') < now;
+      if (message.state !== 'queued' && !expired) continue;
+      if (draftee && !open && CALL_OUT_KINDS.has(message.kind)) {
+        cancels.push({ key, messageKey, action: 'cancel' });
+        continue;
+      }
+      out.push({
+        key,
+        messageKey,
+        message,
+        phone: String(item.phone ?? ''),
+        team: draftee ? { activationId: String(item.activationId), teamId: String(item.teamId) } : undefined,
+        firstAlert: draftee && message.kind === 'alert' && item.alertedAt === undefined,
+        reconcile: expired,
+        index,
+      });
+    }
+    return out;
+  }
+
+  async function deliver(work: Work): Promise<Outcome> {
+    const dedupeKey = dedupeKeyOf(work.key, work.messageKey);
+    const base = { key: work.key, messageKey: work.messageKey, team: work.team };
+    if (work.reconcile && (await sms.wasSent(dedupeKey)) === 'yes') {
+      const at = clock.now().toISOString();
+      return {
+        work,
+        update: {
+          ...base,
+          action: 'sent',
+          sentAt: at,
+          messageId: 'reconciled',
+          delivered: false,
+          firstAlert: work.firstAlert,
+        },
+      };
+    }
+    if (!work.phone)
+      return {
+        work,
+        update: { ...base, action: 'failed', error: 'no phone number', firstAlert: work.firstAlert },
+      };
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      try {
+        const result = await send(work.phone, work.message.body, dedupeKey);
+        return {
+          work,
+          update: {
+            ...base,
+            action: 'sent',
+            sentAt: clock.now().toISOString(),
+            messageId: result.messageId,
+            delivered: result.delivered === true,
+            firstAlert: work.firstAlert,
+          },
+        };
+      } catch (error) {
+        if (error instanceof SmsRejectedError) {
+          return {
+            work,
+            update: { ...base, action: 'failed', error: error.reason, firstAlert: work.firstAlert },
+          };
+        }
+        if (!(error instanceof SmsThrottledError)) logger.warn('sms gateway error; retrying', { error });
+        await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 50, 5_000)));
+      }
+    }
+    // Still refused after every try: put it back; the record is retried later.
+    return { work, update: { ...base, action: 'requeue' } };
+  }
+
+  async function sendAll(
+    changes: readonly StreamChange[],
+    remainingMs: () => number,
+    stats: DispatchStats,
+  ): Promise<number | undefined> {
+    const candidates = pendingWork(changes);
+    if (candidates.size === 0) return undefined;
+    const indexOf = new Map([...candidates.values()].map((c) => [`${c.key.pk}|${c.key.sk}`, c.index]));
+    const items = await activations.getDraftees([...candidates.values()].map((c) => c.key));
+    const now = clock.now().getTime();
+    const cancels: MessageUpdate[] = [];
+    const work = items
+      .flatMap((item) =>
+        workOf(item, indexOf.get(`${String(item.pk)}|${String(item.sk)}`) ?? 0, now, cancels),
+      )
+      .sort((a, b) => a.index - b.index);
+    if (cancels.length) {
+      await activations.applyMessageUpdates(cancels);
+      stats.cancelled += cancels.length;
+    }
+    if (!work.length) return undefined;
+
+    const groups = chunk(work, groupSize);
+    let failedAt: number | undefined;
+    const fail = (index: number) => {
+      failedAt = failedAt === undefined ? index : Math.min(failedAt, index);
+    };
+    const claim = async (group: Work[]) => {
+      const at = clock.now();
+      const lease = new Date(at.getTime() + leaseMs).toISOString();
+      const lost = await activations.applyMessageUpdates(
+        group.map((w) => ({
+          key: w.key,
+          messageKey: w.messageKey,
+          action: 'claim',
+          leaseUntil: lease,
+          now: at.toISOString(),
+        })),
+      );
+      const taken = new Set(lost.map((u) => dedupeKeyOf(u.key, u.messageKey)));
+      return group.filter((w) => !taken.has(dedupeKeyOf(w.key, w.messageKey)));
+    };
+    let settling: Promise<void> = Promise.resolve();
+    let nextClaim: Promise<Work[]> | undefined = claim(groups[0] ?? []);
+    for (let g = 0; g < groups.length && nextClaim; g++) {
+      const claimed = await nextClaim;
+      // Leave time to settle what is in flight; what is left is retried with the record.
+      const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
+      nextClaim = g + 1 < groups.length && remainingMs() > budget ? claim(groups[g + 1] ?? []) : undefined;
+      if (!nextClaim && g + 1 < groups.length) fail(groups[g + 1]?.[0]?.index ?? 0);
+      const outcomes = await pMap(claimed, deliver, { concurrency: 32 });
+      await settling;
+      settling = (async () => {
+        const lost = await activations.applyMessageUpdates(outcomes.map((o) => o.update));
+        if (lost.length) logger.warn('outbox updates lost a race', { count: lost.length });
+        for (const o of outcomes) {
+          if (o.update.action === 'sent') stats.sent++;
+          else if (o.update.action === 'failed') stats.failed++;
+          else if (o.update.action === 'requeue') {
+            stats.requeued++;
+            fail(o.work.index);
+          }
+        }
+      })();
+    }
+    await settling;
+    return failedAt;
+  }
+
+  return {
+    /** Handles one batch of stream records; returns the index of the first record to deliver again. */
+    async handle(
+      changes: readonly StreamChange[],
+      remainingMs: () => number = () => Number.POSITIVE_INFINITY,
+    ): Promise<{ failedAt?: number; stats: DispatchStats }> {
+      const stats: DispatchStats = {
+        materialized: 0,
+        closed: 0,
+        sent: 0,
+        failed: 0,
+        requeued: 0,
+        cancelled: 0,
+      };
+      let failedAt: number | undefined;
+      for (const change of changes) {
+        const image = change.newImage;
+        if (!image) continue;
+        try {
+          if (change.eventName === 'INSERT' && image.type === 'plan') {
+            stats.materialized += await materialize(image);
+          } else if (
+            image.type === 'activation' &&
+            image.status === 'stoodDown' &&
+            change.oldImage?.status === 'active'
+          ) {
+            stats.closed += await closeAfterStandDown(image);
+          }
+        } catch (error) {
+          logger.error('stream record failed', { error, index: change.index, type: image.type });
+          failedAt = change.index;
+          break;
+        }
+      }
+      const before = failedAt === undefined ? changes : changes.filter((c) => c.index < (failedAt as number));
+      const sendFailedAt = await sendAll(before, remainingMs, stats);
+      if (sendFailedAt !== undefined)
+        failedAt = failedAt === undefined ? sendFailedAt : Math.min(failedAt, sendFailedAt);
+      return { ...(failedAt === undefined ? {} : { failedAt }), stats };
+    },
+  };
+}
+
+export type Dispatcher = ReturnType<typeof makeDispatcher>;

@@ -13,8 +13,9 @@ import { type DevAuth, makeDevAuth } from './dev-auth';
 import { devTokenRoutes } from './dev-routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type SeedReport, seedStreet } from './seed';
-import { LocalApiServer } from './server';
+import { LocalApiServer, lambdaContext } from './server';
 import { smsRoutes } from './sms-routes';
+import { inboundSmsEvent } from './sns-event';
 import { FileCheckpoints, MemoryCheckpoints, type StreamHandler, StreamPoller } from './stream-poller';
 
 export type LocalStackOptions = {
@@ -29,6 +30,8 @@ export type LocalStackOptions = {
   consumer?: boolean;
   /** Messages per second the local consumer sends (default 50). */
   smsRate?: number;
+  /** Seconds between runs of the timer sweep (default 15); 0 turns the timer off. */
+  sweepSeconds?: number;
 };
 
 export type LocalStack = {
@@ -70,6 +73,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
       AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
       TABLE_NAME: z.string().min(3).default(TABLE.localName),
       PINGJI_SMS_RATE: z.coerce.number().positive().default(50),
+      PINGJI_SWEEP_SECONDS: z.coerce.number().min(0).default(15),
     })
     .parse(env);
   return {
@@ -80,6 +84,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
     endpoint: parsed.AWS_ENDPOINT_URL_DYNAMODB,
     tableName: parsed.TABLE_NAME,
     smsRate: parsed.PINGJI_SMS_RATE,
+    sweepSeconds: parsed.PINGJI_SWEEP_SECONDS,
   };
 }
 
@@ -123,7 +128,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let server: LocalApiServer | undefined;
   let consumer: StreamPoller | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
   const stopAll = async () => {
+    if (sweepTimer) clearInterval(sweepTimer);
+    await sweeping;
     await consumer?.stop();
     await server?.close();
     await dynamo?.stop();
@@ -167,8 +176,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: allRoutes,
       devRoutes: [
         ...devTokenRoutes(auth),
-        ...smsRoutes(phones, async () => {
-          // Replies are recorded on the phone; the inbound handler takes them from here.
+        ...smsRoutes(phones, async (reply) => {
+          const inbound = await loadHandler('messaging/inbound-sms');
+          await inbound(
+            inboundSmsEvent(reply),
+            lambdaContext('messaging-inbound-sms', reply.inboundMessageId),
+          );
         }),
       ],
       auth,
@@ -191,6 +204,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           console.error('stream records set aside after retries', records.length, error),
       });
       await consumer.start();
+    }
+
+    const sweepSeconds = options.sweepSeconds ?? 15;
+    if (sweepSeconds > 0) {
+      // The same handler EventBridge runs every minute in AWS, on a local timer.
+      const sweep = await loadHandler('timers/sweep');
+      let running = false;
+      sweepTimer = setInterval(() => {
+        if (running) return; // a slow pass is not stacked on: the next tick comes soon enough
+        running = true;
+        sweeping = sweep({ source: 'local.timer' }, lambdaContext('timers-sweep', `sweep-${Date.now()}`))
+          .catch((error: unknown) => console.error('sweep failed', error))
+          .finally(() => {
+            running = false;
+          });
+      }, sweepSeconds * 1000);
     }
 
     let stopped: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { ActivationRepository } from './adapters/activation-repository';
+import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import { documentClient } from './adapters/dynamo';
 import { DynamoMemberRepository } from './adapters/member-repository';
@@ -21,6 +22,7 @@ export function tablePorts() {
     structure: new DynamoStructureRepository(doc, TABLE_NAME),
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new ActivationRepository(doc, TABLE_NAME),
+    checkIns: new CheckInRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
@@ -52,4 +54,23 @@ export function smsGateway(): SmsGateway {
 
 export function smsRate(): number {
   return loadConfig(smsEnv).PINGJI_SMS_RATE;
+}
+
+const timerEnv = z.object({
+  PINGJI_REALERT_AFTER_SECONDS: z.coerce.number().int().positive().default(600),
+  PINGJI_NO_RESPONSE_AFTER_SECONDS: z.coerce.number().int().positive().default(1200),
+});
+
+/** How long silence may last before a reminder, and before `noResponse`. */
+export function timerSettings(): { realertAfterSeconds: number; noResponseAfterSeconds: number } {
+  const env = loadConfig(timerEnv);
+  if (env.PINGJI_NO_RESPONSE_AFTER_SECONDS <= env.PINGJI_REALERT_AFTER_SECONDS) {
+    throw new Error(
+      'invalid configuration: PINGJI_NO_RESPONSE_AFTER_SECONDS must exceed PINGJI_REALERT_AFTER_SECONDS',
+    );
+  }
+  return {
+    realertAfterSeconds: env.PINGJI_REALERT_AFTER_SECONDS,
+    noResponseAfterSeconds: env.PINGJI_NO_RESPONSE_AFTER_SECONDS,
+  };
 }

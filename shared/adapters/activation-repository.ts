@@ -145,12 +145,18 @@ const drafteeRecord = z.object({
   source: z.enum(['grid', 'unit', 'community', 'reserve']),
   status: z.enum(DRAFTEE_STATUSES),
   open: z.boolean(),
+  drill: z.boolean().default(false),
+  locale: z.enum(['zh', 'en']).default('zh'),
+  musterPoint: z.string().default(''),
   draftedAt: z.string(),
   alertedAt: z.string().optional(),
   deliveredAt: z.string().optional(),
   respondedAt: z.string().optional(),
   etaMinutes: z.number().optional(),
   reason: z.string().optional(),
+  lastReplyAt: z.string().optional(),
+  helpSentAt: z.string().optional(),
+  remindedAt: z.string().optional(),
   outbox: z.record(z.string(), outboxRecord).default({}),
 });
 const planRecord = z.object({ entries: z.array(z.string()) });
@@ -184,7 +190,7 @@ export function planEntriesOf(item: Item): PlanEntry[] {
   return planRecord.parse(item).entries.map(decodePlanEntry);
 }
 
-function drafteeItem(d: Draftee, startedAt: string): Item {
+export function drafteeItem(d: Draftee, startedAt: string): Item {
   return {
     ...keys.draftee(d.activationId, d.memberId),
     type: 'draftee',
@@ -321,29 +327,7 @@ export class ActivationRepository {
       });
     });
     const unitStart = items.length;
-    for (const lock of input.unitLocks) {
-      // The version is the lock: two activations that read the same version cannot both commit.
-      const versionCheck =
-        lock.version === 0
-          ? '(attribute_not_exists(lockVersion) OR lockVersion = :seen)'
-          : 'lockVersion = :seen';
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: keys.unit(lock.unitId),
-          UpdateExpression: lock.hasMap
-            ? 'SET lockVersion = :next, engaged.#aid = :members'
-            : 'SET lockVersion = :next, engaged = :map',
-          ConditionExpression: `attribute_exists(pk) AND ${versionCheck} AND ${lock.hasMap ? 'attribute_exists(engaged)' : 'attribute_not_exists(engaged)'}`,
-          ...(lock.hasMap ? { ExpressionAttributeNames: { '#aid': aid } } : {}),
-          ExpressionAttributeValues: {
-            ':next': lock.version + 1,
-            ':seen': lock.version,
-            ...(lock.hasMap ? { ':members': lock.memberIds } : { ':map': { [aid]: lock.memberIds } }),
-          },
-        },
-      });
-    }
+    for (const lock of input.unitLocks) items.push(this.unitLockItem(aid, lock));
     const bytes = JSON.stringify(items).length;
     if (items.length > TRANSACTION_ITEMS || bytes > TRANSACTION_BYTES) {
       throw new Error(`activation too large for one transaction: ${items.length} items, ${bytes} bytes`);
@@ -666,6 +650,176 @@ export class ActivationRepository {
     );
   }
 
+  /**
+   * Calls reserves into an open activation: the new draftees, their teams' counters, the unit
+   * locks for those who belong to a unit, all or nothing, and only while the activation is open.
+   */
+  async backfill(args: {
+    activation: Activation;
+    draftees: readonly Draftee[];
+    unitLocks: readonly UnitLockWrite[];
+  }): Promise<'applied' | 'conflict' | 'closed'> {
+    const { activation } = args;
+    const aid = activation.activationId;
+    const units = [...new Set([...activation.unitIds, ...args.unitLocks.map((l) => l.unitId)])];
+    const perTeam = new Map<string, number>();
+    for (const d of args.draftees) perTeam.set(d.teamId, (perTeam.get(d.teamId) ?? 0) + 1);
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.activation(aid),
+          UpdateExpression: 'SET unitIds = :units',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':units': units, ':active': 'active' },
+        },
+      },
+      ...args.draftees.map(
+        (d): TransactItem => ({
+          Put: {
+            TableName: this.table,
+            Item: drafteeItem(d, activation.startedAt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }),
+      ),
+      ...[...perTeam.entries()].flatMap(([teamId, n]) => this.counterUpdate(aid, teamId, { drafted: n })),
+      ...args.unitLocks.map((lock) => this.unitLockItem(aid, lock)),
+    ];
+    const result = await transactWrite(this.doc, items);
+    if (result.ok) return 'applied';
+    if (result.failed.some((f) => f.index === 0)) return 'closed';
+    return 'conflict';
+  }
+
+  /** Queues a reminder for each silent draftee who has not had one. Returns how many were queued. */
+  async queueReminders(
+    activationId: string,
+    reminders: readonly { memberId: string; message: OutboxMessage }[],
+    at: string,
+  ): Promise<number> {
+    const item = (r: (typeof reminders)[number]): TransactItem => ({
+      Update: {
+        TableName: this.table,
+        Key: keys.draftee(activationId, r.memberId),
+        UpdateExpression: 'SET remindedAt = :at, outbox.#r = :msg',
+        ConditionExpression: '#status = :drafted AND #open = :true AND attribute_not_exists(remindedAt)',
+        ExpressionAttributeNames: { '#r': 'reminder', '#status': 'status', '#open': 'open' },
+        ExpressionAttributeValues: { ':at': at, ':msg': r.message, ':drafted': 'drafted', ':true': true },
+      },
+    });
+    return this.conditionalBatches(reminders.map((r) => [item(r)]));
+  }
+
+  /**
+   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`),
+   * moving their teams' counters with them.
+   */
+  async markNoResponse(
+    activationId: string,
+    silent: readonly { memberId: string; teamId: string }[],
+    cutoff: string,
+  ): Promise<number> {
+    const units = silent.map((d): TransactItem[] => [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.draftee(activationId, d.memberId),
+          UpdateExpression: 'SET #status = :silent',
+          ConditionExpression: '#status = :drafted AND #open = :true AND alertedAt <= :cutoff',
+          ExpressionAttributeNames: { '#status': 'status', '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':silent': 'noResponse',
+            ':drafted': 'drafted',
+            ':true': true,
+            ':cutoff': cutoff,
+          },
+        },
+      },
+      ...this.counterUpdate(activationId, d.teamId, { noResponse: 1 }),
+    ]);
+    return this.conditionalBatches(units);
+  }
+
+  /** Queues a message on a draftee under a key it has not had yet (an SMS to a team leader). */
+  async queueOnce(
+    activationId: string,
+    memberId: string,
+    messageKey: string,
+    message: OutboxMessage,
+  ): Promise<boolean> {
+    const result = await transactWrite(this.doc, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.draftee(activationId, memberId),
+          UpdateExpression: 'SET outbox.#k = :msg',
+          ConditionExpression: 'attribute_not_exists(outbox.#k) AND #open = :true',
+          ExpressionAttributeNames: { '#k': messageKey, '#open': 'open' },
+          ExpressionAttributeValues: { ':msg': message, ':true': true },
+        },
+      },
+    ]);
+    return result.ok;
+  }
+
+  /**
+   * Writes units of transaction items (each unit all or nothing) packed into transactions; when
+   * a packed transaction fails a condition, its units are retried one by one so only the units
+   * whose condition no longer holds are dropped. Team counter items are merged per transaction.
+   */
+  private async conditionalBatches(units: readonly TransactItem[][]): Promise<number> {
+    let applied = 0;
+    const batches: TransactItem[][][] = [];
+    let current: TransactItem[][] = [];
+    let size = 0;
+    for (const unit of units) {
+      if (size + unit.length > TRANSACTION_ITEMS - 10) {
+        batches.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(unit);
+      size += unit.length;
+    }
+    if (current.length) batches.push(current);
+    for (const batch of batches) {
+      const merged = mergeCounterItems(batch.flat());
+      const result = await transactWrite(this.doc, merged);
+      if (result.ok) {
+        applied += batch.length;
+        continue;
+      }
+      for (const unit of batch) if ((await transactWrite(this.doc, unit)).ok) applied++;
+    }
+    return applied;
+  }
+
+  private unitLockItem(aid: string, lock: UnitLockWrite): TransactItem {
+    // The version is the lock: two activations that read the same version cannot both commit.
+    const versionCheck =
+      lock.version === 0
+        ? '(attribute_not_exists(lockVersion) OR lockVersion = :seen)'
+        : 'lockVersion = :seen';
+    return {
+      Update: {
+        TableName: this.table,
+        Key: keys.unit(lock.unitId),
+        UpdateExpression: lock.hasMap
+          ? 'SET lockVersion = :next, engaged.#aid = :members'
+          : 'SET lockVersion = :next, engaged = :map',
+        ConditionExpression: `attribute_exists(pk) AND ${versionCheck} AND ${lock.hasMap ? 'attribute_exists(engaged)' : 'attribute_not_exists(engaged)'}`,
+        ...(lock.hasMap ? { ExpressionAttributeNames: { '#aid': aid } } : {}),
+        ExpressionAttributeValues: {
+          ':next': lock.version + 1,
+          ':seen': lock.version,
+          ...(lock.hasMap ? { ':members': lock.memberIds } : { ':map': { [aid]: lock.memberIds } }),
+        },
+      },
+    };
+  }
+
   private deltaFor(u: MessageUpdate): Partial<Counts> {
     if (u.action === 'sent' && u.firstAlert)
       return u.delivered ? { alerted: 1, delivered: 1 } : { alerted: 1 };
@@ -771,4 +925,53 @@ export class ActivationRepository {
         };
     }
   }
+}
+
+/**
+ * Merges team counter updates that hit the same team into one item (a transaction may touch an
+ * item once); other items pass through in order.
+ */
+function mergeCounterItems(items: readonly TransactItem[]): TransactItem[] {
+  const out: TransactItem[] = [];
+  const counters = new Map<string, Record<string, number>>();
+  const keyOf = new Map<string, ItemKey>();
+  for (const item of items) {
+    const update = item.Update;
+    const key = update?.Key as ItemKey | undefined;
+    if (
+      update &&
+      key &&
+      String(key.sk).startsWith(keys.teamPrefix) &&
+      update.UpdateExpression?.startsWith('ADD counts.')
+    ) {
+      const id = `${key.pk}|${key.sk}`;
+      const sum = counters.get(id) ?? {};
+      const names = update.ExpressionAttributeNames ?? {};
+      const values = (update.ExpressionAttributeValues ?? {}) as Record<string, number>;
+      for (const [alias, name] of Object.entries(names)) {
+        const value = values[alias.replace('#', ':')] ?? 0;
+        sum[name] = (sum[name] ?? 0) + value;
+      }
+      counters.set(id, sum);
+      keyOf.set(id, key);
+      continue;
+    }
+    out.push(item);
+  }
+  for (const [id, sum] of counters) {
+    const key = keyOf.get(id) as ItemKey;
+    const entries = Object.entries(sum).filter(([, v]) => v !== 0);
+    if (!entries.length) continue;
+    const table = items.find((i) => i.Update?.Key === key)?.Update?.TableName;
+    out.push({
+      Update: {
+        TableName: table,
+        Key: key,
+        UpdateExpression: `ADD ${entries.map((_, i) => `counts.#c${i} :c${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+      },
+    });
+  }
+  return out;
 }

@@ -141,12 +141,20 @@ export type Draftee = {
   status: DrafteeStatus;
   /** Open while the activation is active: replies are taken and the person cannot be drafted elsewhere. */
   open: boolean;
+  /** Copied from the activation so a reply is answered from this record alone. */
+  drill: boolean;
+  locale: 'zh' | 'en';
+  musterPoint: string;
   draftedAt: string;
   alertedAt?: string | undefined;
   deliveredAt?: string | undefined;
   respondedAt?: string | undefined;
   etaMinutes?: number | undefined;
   reason?: string | undefined;
+  /** When the reply that set the status was received: an older reply arriving late changes nothing. */
+  lastReplyAt?: string | undefined;
+  helpSentAt?: string | undefined;
+  remindedAt?: string | undefined;
   outbox: Record<string, OutboxMessage>;
 };
 

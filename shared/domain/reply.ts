@@ -9,6 +9,7 @@ export type ParsedReply =
 
 export type ReplyKind = ParsedReply['kind'];
 
+/** Every kind `parseReply` can return. */
 export const REPLY_KINDS = [
   'confirm',
   'decline',

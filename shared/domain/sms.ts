@@ -6,8 +6,8 @@ export const LOCALES = ['zh', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 /**
- * No rendered SMS may be longer than this many segments. Two keeps the cost of a call-out
- * predictable and, more importantly, keeps old handsets from showing a half-assembled message.
+ * No rendered SMS may take more segments than this. Each part is billed and delivered on its own,
+ * so a call-out to hundreds of phones stays cheap and arrives whole (see `docs/sms.md`).
  */
 export const MAX_SEGMENTS = 2;
 
@@ -66,8 +66,8 @@ function gsmCosts(text: string): number[] | undefined {
 function pack(costs: number[], single: number, multi: number, encoding: SegmentCount['encoding']) {
   const units = costs.reduce((sum, c) => sum + c, 0);
   if (units <= single) return { encoding, units, segments: 1 };
-  // Handsets and gateways never split an escape sequence or a surrogate pair across two parts,
-  // so a part may carry one unit less than its capacity; counting greedily matches what is billed.
+  // Gateways keep an escape sequence or a surrogate pair within one part, so a part may carry one
+  // unit less than its capacity; packing part by part never counts fewer parts than are sent.
   let parts = 1;
   let used = 0;
   for (const cost of costs) {
@@ -139,6 +139,7 @@ export type SmsMessage =
       reservesLeft: number;
     };
 
+/** The name of each registered template. */
 export type SmsMessageType = SmsMessage['type'];
 
 /** The text variables, in the order they are given up when a message must be shortened. */
@@ -287,7 +288,7 @@ function body(m: SmsMessage, locale: Locale): Body {
         m.drill,
         zh
           ? '请回复数字：1 能来（30分钟后到回1 30），2 不能来（可加原因），3 已到达。回TD退订。'
-          : "Reply 1 coming (1 30 = arriving in 30 min), 2 can't come (reason optional), 3 arrived. TD to opt out.",
+          : "Reply 1=coming (1 30 = there in 30 min), 2=can't come (a reason is welcome), 3=arrived, TD=stop SMS.",
       );
     case 'noActiveCallout':
       return fixed(

@@ -133,11 +133,14 @@ function pickLeader(pool: readonly Ranked[]): Ranked | undefined {
   );
 }
 
+type Pools = { pools: Map<string, Ranked[]>; unassigned: Ranked[]; skipped: Formation['skipped'] };
+
 /**
- * Forms one vanguard team per grid. Pure and deterministic: the same input gives the same teams.
- * See docs/team-formation.md for the rules.
+ * Sorts the eligible into pools: each grid's own people, plus the party members of the units
+ * paired with it (a unit paired with several grids spreads its people across them); everyone
+ * else eligible is unassigned. Each person lands in one place at most.
  */
-export function formTeams(input: FormationInput): Formation {
+function buildPools(input: FormationInput): Pools {
   const gridIds = new Set(input.grids.map((g) => g.gridId));
   const skipped = { unavailable: 0, optedOut: 0, engaged: 0 };
   const seen = new Set<string>();
@@ -177,7 +180,6 @@ export function formTeams(input: FormationInput): Formation {
       unassigned.push({ candidate: c, role: bestRole(c), source });
     }
   }
-  // A unit paired with several grids spreads its party members across them, round-robin.
   for (const [unitId, people] of [...unitShare.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const grids = unitGrids.get(unitId) ?? [];
     people
@@ -187,12 +189,39 @@ export function formTeams(input: FormationInput): Formation {
         pools.get(gridId)?.push({ candidate: c, role: bestRole(c), source: 'unit', gridId });
       });
   }
+  for (const pool of pools.values()) pool.sort(compareCandidates);
+  unassigned.sort(compareCandidates);
+  return { pools, unassigned, skipped };
+}
 
+const toReserve = (r: Ranked): Reserve => ({
+  memberId: r.candidate.memberId,
+  gridId: r.gridId,
+  unitId: r.candidate.unitId,
+  source: r.source,
+});
+
+/**
+ * Everyone eligible, as reserves in rank order, with the grid pool each belongs to. Backfill
+ * ranks this for a short team with `rankReserves`, leaving out who is already drafted.
+ */
+export function reservePool(input: FormationInput): Reserve[] {
+  const { pools, unassigned } = buildPools(input);
+  const pooled = [...pools.values()].flat().sort(compareCandidates);
+  return [...pooled, ...unassigned].map(toReserve);
+}
+
+/**
+ * Forms one vanguard team per grid. Pure and deterministic: the same input gives the same teams.
+ * See docs/team-formation.md for the rules.
+ */
+export function formTeams(input: FormationInput): Formation {
+  const { pools, unassigned, skipped } = buildPools(input);
   const needed = NEEDED_SKILLS[input.kind];
   const teams: FormedTeam[] = [];
   const leftovers: Ranked[] = [];
   for (const grid of input.grids) {
-    const pool = (pools.get(grid.gridId) ?? []).sort(compareCandidates);
+    const pool = pools.get(grid.gridId) ?? [];
     const quota = quotaFor(input.level, grid.level, pool.length);
     const chosen: Ranked[] = [];
     const taken = new Set<string>();

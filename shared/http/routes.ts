@@ -12,8 +12,10 @@ import {
 import {
   activationListView,
   activationView,
+  boardMemberView,
   boardQuery,
   boardView,
+  checkInInput,
   communityDetailView,
   communityView,
   importResultView,
@@ -315,6 +317,18 @@ export const routes = {
     params: activationParams,
     query: boardQuery,
     success: { status: 200, schema: boardView, description: 'The board' },
+  }),
+  checkIn: define({
+    method: 'POST',
+    path: '/activations/{activationId}/check-ins',
+    fn: 'checkin/manual',
+    summary: 'Mark someone confirmed, declined or arrived by hand (team leader or commander)',
+    tag: 'board',
+    auth: true,
+    table: 'write',
+    params: activationParams,
+    body: checkInInput,
+    success: { status: 200, schema: boardMemberView, description: 'The person as the board now shows them' },
   }),
 } as const;
 

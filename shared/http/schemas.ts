@@ -140,6 +140,27 @@ export const activationListView = z.object({
   nextCursor: z.string().optional(),
 });
 
+export const boardMemberView = z.object({
+  memberId: z.string(),
+  name: z.string(),
+  phone: z.string().optional(),
+  status: z.enum(DRAFTEE_STATUSES),
+  leader: z.boolean(),
+  source: z.enum(['grid', 'unit', 'community', 'reserve']),
+  alertedAt: z.string().optional(),
+  deliveredAt: z.string().optional(),
+  respondedAt: z.string().optional(),
+  etaMinutes: z.number().optional(),
+  reason: z.string().optional(),
+});
+
+export const checkInInput = z
+  .object({
+    memberId: z.string().regex(/^[a-z0-9]{1,64}$/, 'not a member id'),
+    status: z.enum(['confirmed', 'declined', 'arrived']),
+  })
+  .strict();
+
 export const boardQuery = z.object({ view: z.enum(['full', 'counts']).default('full') }).strict();
 
 export const boardView = activationSummary.extend({
@@ -158,23 +179,7 @@ export const boardView = activationSummary.extend({
       reserves: z.number().int(),
       counts: countsView,
       shortfall: z.number().int(),
-      members: z
-        .array(
-          z.object({
-            memberId: z.string(),
-            name: z.string(),
-            phone: z.string().optional(),
-            status: z.enum(DRAFTEE_STATUSES),
-            leader: z.boolean(),
-            source: z.enum(['grid', 'unit', 'community', 'reserve']),
-            alertedAt: z.string().optional(),
-            deliveredAt: z.string().optional(),
-            respondedAt: z.string().optional(),
-            etaMinutes: z.number().optional(),
-            reason: z.string().optional(),
-          }),
-        )
-        .optional(),
+      members: z.array(boardMemberView).optional(),
     }),
   ),
 });

@@ -61,23 +61,60 @@ export function toCandidate(m: Member): Candidate {
   };
 }
 
+/** Everyone who might be drafted, and who of them is already engaged elsewhere. */
+export type FormationContext = { roster: Member[]; locks: Map<string, UnitLock>; engaged: Set<string> };
+
+/**
+ * Reads what formation needs: the community's roster, the party members of the units paired
+ * with its grids, and the locks of every unit those people belong to, with whom they engage.
+ */
+export async function formationContext(
+  ports: Pick<ActivationPorts, 'members' | 'activations'>,
+  found: CommunityStructure,
+): Promise<FormationContext> {
+  const communityId = found.community.communityId;
+  const pairedUnits = [...new Set(found.pairings.map((p) => p.unitId))].sort();
+  const [own, ...units] = await Promise.all([
+    ports.members.listCommunity(communityId),
+    ...pairedUnits.map((u) => ports.members.listUnit(u)),
+  ]);
+  const fromUnits = units.flat().filter((m) => m.communityId !== communityId && m.partyMember);
+  const roster = [...(own ?? []), ...fromUnits];
+  const unitIds = [...new Set(roster.flatMap((m) => (m.unitId ? [m.unitId] : [])))].sort();
+  const locks = await ports.activations.getUnitLocks(unitIds);
+  const engaged = new Set<string>();
+  for (const lock of locks.values())
+    for (const list of lock.engaged.values()) for (const id of list) engaged.add(id);
+  return { roster, locks, engaged };
+}
+
+/** The units whose members are drafted, each with the version read and who is drafted. */
+export function unitLocksFor(
+  drafted: readonly { memberId: string }[],
+  byId: Map<string, Member>,
+  locks: Map<string, UnitLock>,
+): UnitLockWrite[] {
+  const byUnit = new Map<string, string[]>();
+  for (const entry of drafted) {
+    const unitId = byId.get(entry.memberId)?.unitId;
+    if (!unitId || !locks.has(unitId)) continue;
+    const list = byUnit.get(unitId);
+    if (list) list.push(entry.memberId);
+    else byUnit.set(unitId, [entry.memberId]);
+  }
+  return [...byUnit.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([unitId, memberIds]) => {
+      const lock = locks.get(unitId);
+      return { unitId, version: lock?.version ?? 0, hasMap: lock?.hasMap ?? false, memberIds };
+    });
+}
+
 /** Use cases of the one-key switch: switch, stand down, read the mode. */
 export function makeActivationUseCases({ structure, members, activations, clock, ids }: ActivationPorts) {
   async function response(activation: Activation): Promise<ActivationResponse> {
     const plan = await activations.getPlan(activation.activationId);
     return buildResponse(activation, plan);
-  }
-
-  /** Everyone who might be drafted: the community's roster and its paired units' party members. */
-  async function gatherCandidates(found: CommunityStructure): Promise<Member[]> {
-    const communityId = found.community.communityId;
-    const unitIds = [...new Set(found.pairings.map((p) => p.unitId))].sort();
-    const [own, ...units] = await Promise.all([
-      members.listCommunity(communityId),
-      ...unitIds.map((u) => members.listUnit(u)),
-    ]);
-    const fromUnits = units.flat().filter((m) => m.communityId !== communityId && m.partyMember);
-    return [...(own ?? []), ...fromUnits];
   }
 
   return {
@@ -128,12 +165,7 @@ export function makeActivationUseCases({ structure, members, activations, clock,
         if (found.community.mode !== 'normal')
           throw alreadySwitched(communityId, found.community.activationId);
 
-        const roster = await gatherCandidates(found);
-        const unitIds = [...new Set(roster.flatMap((m) => (m.unitId ? [m.unitId] : [])))].sort();
-        const locks = await activations.getUnitLocks(unitIds);
-        const engaged = new Set<string>();
-        for (const lock of locks.values())
-          for (const list of lock.engaged.values()) for (const id of list) engaged.add(id);
+        const { roster, locks, engaged } = await formationContext({ members, activations }, found);
 
         const formation = formTeams({
           communityId,
@@ -155,7 +187,7 @@ export function makeActivationUseCases({ structure, members, activations, clock,
         });
         const byId = new Map(roster.map((m) => [m.memberId, m]));
         const plan = planOf(formation, byId);
-        const unitLocks = unitLocksOf(plan, byId, locks);
+        const unitLocks = unitLocksFor(plan, byId, locks);
         activation.unitIds = unitLocks.map((l) => l.unitId);
 
         const result = await activations.commit({
@@ -281,28 +313,6 @@ function planOf(formation: Formation, byId: Map<string, Member>): PlanEntry[] {
       }),
     ),
   );
-}
-
-/** The units whose members this plan drafts, each with the version read and who is drafted. */
-function unitLocksOf(
-  plan: readonly PlanEntry[],
-  byId: Map<string, Member>,
-  locks: Map<string, UnitLock>,
-): UnitLockWrite[] {
-  const drafted = new Map<string, string[]>();
-  for (const entry of plan) {
-    const unitId = byId.get(entry.memberId)?.unitId;
-    if (!unitId || !locks.has(unitId)) continue;
-    const list = drafted.get(unitId);
-    if (list) list.push(entry.memberId);
-    else drafted.set(unitId, [entry.memberId]);
-  }
-  return [...drafted.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([unitId, memberIds]) => {
-      const lock = locks.get(unitId);
-      return { unitId, version: lock?.version ?? 0, hasMap: lock?.hasMap ?? false, memberIds };
-    });
 }
 
 function buildResponse(activation: Activation, plan: readonly PlanEntry[]): ActivationResponse {

@@ -160,6 +160,9 @@ export function makeDispatcher(ports: DispatchPorts) {
         source: entry.source,
         status: usable ? 'drafted' : 'released',
         open: usable,
+        drill: activation.drill,
+        locale: activation.locale,
+        musterPoint: activation.teams.find((t) => t.teamId === entry.teamId)?.musterPoint ?? '',
         draftedAt: now,
         reason: usable
           ? undefined
@@ -185,21 +188,30 @@ export function makeDispatcher(ports: DispatchPorts) {
         cancel: Object.entries(d.outbox)
           .filter(([, m]) => (m.state === 'queued' || m.state === 'sending') && CALL_OUT_KINDS.has(m.kind))
           .map(([k]) => k),
-        // Only people who were told they were called out are told it is over.
+        // Only people who were told they were called out are told it is over; reserves who said
+        // yes but were never needed at the muster point are thanked for standing by.
         message: d.alertedAt
           ? {
               key: 'standDown',
-              value: queuedMessage(
-                'standDown',
-                {
-                  type: 'standDown',
-                  drill: activation.drill,
-                  communityName: activation.communityName,
-                  kind: activation.kind,
-                },
-                activation.locale,
-                now,
-              ),
+              value:
+                d.source === 'reserve' && d.status === 'confirmed'
+                  ? queuedMessage(
+                      'notNeeded',
+                      { type: 'notNeeded', drill: activation.drill, communityName: activation.communityName },
+                      activation.locale,
+                      now,
+                    )
+                  : queuedMessage(
+                      'standDown',
+                      {
+                        type: 'standDown',
+                        drill: activation.drill,
+                        communityName: activation.communityName,
+                        kind: activation.kind,
+                      },
+                      activation.locale,
+                      now,
+                    ),
             }
           : undefined,
       }));
@@ -360,7 +372,25 @@ export function makeDispatcher(ports: DispatchPorts) {
       const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
       nextClaim = g + 1 < groups.length && remainingMs() > budget ? claim(groups[g + 1] ?? []) : undefined;
       if (!nextClaim && g + 1 < groups.length) fail(groups[g + 1]?.[0]?.index ?? 0);
-      const outcomes = await pMap(claimed, deliver, { concurrency: 32 });
+      // One phone's messages go out in the order they were queued; different phones in parallel.
+      const byItem = new Map<string, Work[]>();
+      for (const w of claimed) {
+        const id = `${w.key.pk}|${w.key.sk}`;
+        const list = byItem.get(id);
+        if (list) list.push(w);
+        else byItem.set(id, [w]);
+      }
+      const outcomes = (
+        await pMap(
+          [...byItem.values()],
+          async (list) => {
+            const done: Outcome[] = [];
+            for (const w of list) done.push(await deliver(w));
+            return done;
+          },
+          { concurrency: 32 },
+        )
+      ).flat();
       await settling;
       settling = (async () => {
         const lost = await activations.applyMessageUpdates(outcomes.map((o) => o.update));

@@ -143,8 +143,12 @@ function dataTable(cfn: CfnTemplate) {
 /** The KMS key every replica of the table is encrypted with. */
 function tableKey(cfn: CfnTemplate) {
   const { props } = dataTable(cfn);
-  const ids = new Set(props.Replicas.map((r) => getAttTarget(r.SSESpecification?.KMSMasterKeyId, 'Arn')));
-  const id = single([...ids], 'KMS key across the table replicas');
+  const ids = props.Replicas.map((r) => getAttTarget(r.SSESpecification?.KMSMasterKeyId, 'Arn'));
+  const keyIds = ids.filter((id): id is string => id !== undefined);
+  if (keyIds.length === 0 || keyIds.length < ids.length) {
+    throw new Error('some table replica is not encrypted with a KMS key of this stack');
+  }
+  const id = single([...new Set(keyIds)], 'KMS key across the table replicas');
   return { id, resource: resourceOf(cfn, id, 'AWS::KMS::Key') };
 }
 
@@ -456,7 +460,7 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
       for (const fn of functions) {
         const logGroup = logGroupOf(fn);
         expect(logGroup, `${fn.id} log group`).toBeDefined();
-        expect(logGroup?.props.RetentionInDays, `${fn.id} log retention`).toBeGreaterThan(0);
+        expect(logGroup?.props.RetentionInDays ?? 0, `${fn.id} log retention`).toBeGreaterThan(0);
         expect(seen.has(logGroup?.id ?? ''), `${fn.id} shares its log group`).toBe(false);
         seen.add(logGroup?.id ?? '');
       }

@@ -17,7 +17,6 @@ import { communityDetailView, communityView, streetView, unitView } from '../../
 import { keys } from '../../shared/table';
 import { type Api, httpClient } from './support/http-client';
 import {
-  dynamoDbLocalsUnder,
   isDynamoDbLocal,
   type LocalProcess,
   type PrintedToken,
@@ -146,7 +145,7 @@ describe('npm start with a data dir', () => {
 
   it('runs one DynamoDB Local of its own, and on SIGTERM exits 0 leaving none behind', async () => {
     const proc = running();
-    const javas = await dynamoDbLocalsUnder(proc.pid);
+    const javas = proc.dynamoDbLocals;
 
     const exit = await proc.stop('SIGTERM');
 
@@ -157,7 +156,7 @@ describe('npm start with a data dir', () => {
     expect(await answers(proc.url)).toBe(false);
   });
 
-  it('restarted on the same data dir keeps its data, seeds nothing twice and honours old tokens', async () => {
+  it('restarted on the same data dir keeps its data, seeds nothing twice, honours old tokens and stops on Ctrl-C', async () => {
     const oldAdminToken = first ? tokenFor(first, 'admin') : '';
     await first?.kill();
 
@@ -166,8 +165,8 @@ describe('npm start with a data dir', () => {
     const counts = await memberCounts(admin, ['dongguan', 'xijie']);
     const communities = bodyOf(itemsOf(communityView), await admin.get('/communities')).items;
     const withOldToken = await httpClient(second.url, oldAdminToken).get('/communities/dongguan');
-    const javas = await dynamoDbLocalsUnder(second.pid);
-    const exit = await second.stop('SIGTERM');
+    const javas = second.dynamoDbLocals;
+    const exit = await second.stop('SIGINT');
 
     expect(oldAdminToken).not.toBe('');
     expect(second.output()).not.toContain('Seeded');
@@ -192,7 +191,7 @@ describe('npm start in memory without demo data', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts empty, keeps nothing on disk, and leaves no DynamoDB Local behind', async () => {
+  it('starts empty, keeps nothing on disk, and leaves no DynamoDB Local behind even when killed', async () => {
     proc = await startLocalProcess({
       PORT: String(await freePort()),
       PINGJI_DATA_DIR: dataDir,
@@ -204,13 +203,14 @@ describe('npm start in memory without demo data', () => {
     const streets = bodyOf(itemsOf(streetView), await admin.get('/streets')).items;
     const communities = bodyOf(itemsOf(communityView), await admin.get('/communities')).items;
     const units = bodyOf(itemsOf(unitView), await admin.get('/units')).items;
-    const javas = await dynamoDbLocalsUnder(proc.pid);
-    const exit = await proc.stop('SIGTERM');
+    const javas = proc.dynamoDbLocals;
+    // No clean-up code runs on SIGKILL: only the watchdog between Node and Java can end the JVM.
+    const exit = await proc.stop('SIGKILL');
 
     expect({ streets, communities, units }).toEqual({ streets: [], communities: [], units: [] });
     expect(proc.output()).not.toContain('Seeded');
     expect(javas.map((j) => j.commandLine.includes('-inMemory'))).toEqual([true]);
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await gone(javas.map((j) => j.pid))).toBe(true);
     expect(await readdir(dataDir)).toEqual([]);
   });
@@ -243,7 +243,7 @@ describe('npm start against a DynamoDB that is already running', () => {
     });
     const admin = adminOf(proc);
 
-    const javas = await dynamoDbLocalsUnder(proc.pid);
+    const javas = proc.dynamoDbLocals;
     const put = await admin.put('/streets/external-st', { name: '外部街道' });
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     const key = keys.street('external-st');

@@ -117,45 +117,45 @@ describe('401: no token or a bad one', () => {
     })}.`;
   };
 
-  const cases: [string, () => Promise<string | undefined>, number][] = [
-    ['a valid token (the control)', () => keyed.sign({}), 200],
+  const cases: [string, number, () => Promise<string | undefined>][] = [
+    ['a valid token (the control)', 200, () => keyed.sign({})],
     [
       'a valid token minted by the stack (the control)',
-      () => keyed.stack.auth.mint({ sub: 'a', groups: ['admin'], communities: ['*'] }),
       200,
+      () => keyed.stack.auth.mint({ sub: 'a', groups: ['admin'], communities: ['*'] }),
     ],
-    ['no Authorization header', async () => undefined, 401],
-    ['an empty bearer', async () => '', 401],
-    ['a malformed token', async () => 'not-a-jwt', 401],
-    ['three segments of garbage', async () => 'abc.def.ghi', 401],
+    ['no Authorization header', 401, async () => undefined],
+    ['an empty bearer', 401, async () => ''],
+    ['a malformed token', 401, async () => 'not-a-jwt'],
+    ['three segments of garbage', 401, async () => 'abc.def.ghi'],
     [
       'an expired token minted by the stack',
-      () => keyed.stack.auth.mint({ sub: 'late', groups: ['admin'], communities: ['*'], ttlSeconds: -120 }),
       401,
+      () => keyed.stack.auth.mint({ sub: 'late', groups: ['admin'], communities: ['*'], ttlSeconds: -120 }),
     ],
-    ['an expired token', () => keyed.sign({ expiresAt: now() - 120 }), 401],
-    ['a token not valid yet', () => keyed.sign({ notBefore: now() + 600 }), 401],
-    ['a token signed by another key (forged)', forgedToken, 401],
+    ['an expired token', 401, () => keyed.sign({ expiresAt: now() - 120 })],
+    ['a token not valid yet', 401, () => keyed.sign({ notBefore: now() + 600 })],
+    ['a token signed by another key (forged)', 401, forgedToken],
     [
       'a token whose payload was changed after signing',
+      401,
       async () =>
         withPayload(await keyed.sign({ groups: ['commander'], communities: 'own' }), (p) => {
           p['cognito:groups'] = ['admin'];
           p['custom:communities'] = '*';
         }),
-      401,
     ],
-    ['an unsigned token (alg none)', async () => unsigned(), 401],
-    ['a token for another audience', () => keyed.sign({ audience: 'some-other-app' }), 401],
+    ['an unsigned token (alg none)', 401, async () => unsigned()],
+    ['a token for another audience', 401, () => keyed.sign({ audience: 'some-other-app' })],
     [
       'a token from another issuer',
-      () => keyed.sign({ issuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/other' }),
       401,
+      () => keyed.sign({ issuer: 'https://cognito-idp.cn-north-1.amazonaws.com.cn/other' }),
     ],
-    ['a token without a subject', () => keyed.sign({ sub: '' }), 401],
+    ['a token without a subject', 401, () => keyed.sign({ sub: '' })],
   ];
 
-  it.each(cases)('%s: reading and writing answer %i', async (_what, token, status) => {
+  it.each(cases)('%s: reading and writing answer %i', async (_what, status, token) => {
     const value = await token();
     const client = value === undefined ? keyed.client() : keyed.client(value);
     const phone = phones.next();

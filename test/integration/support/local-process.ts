@@ -10,6 +10,8 @@ export type PrintedToken = { role: string; communities: string[]; token: string 
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
+export type DynamoDbLocalProcess = { pid: number; commandLine: string };
+
 /** `npm start` running as a child process of the test. */
 export type LocalProcess = {
   pid: number;
@@ -18,9 +20,14 @@ export type LocalProcess = {
   tokens(): PrintedToken[];
   exited: Promise<Exit>;
   hasExited(): boolean;
+  /** The DynamoDB Local JVMs running below it once it was ready. */
+  dynamoDbLocals: DynamoDbLocalProcess[];
   /** Sends `signal` and waits, up to `timeoutMs`, for the process to exit. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
-  /** Makes sure it is gone: SIGTERM, then SIGKILL if it lingers. For `afterAll`. */
+  /**
+   * Makes sure it is gone: SIGTERM, then SIGKILL if it lingers; then SIGKILL for any of its
+   * DynamoDB Local JVMs still running, so a failing test leaks none. For `afterAll`.
+   */
   kill(): Promise<void>;
 };
 
@@ -105,13 +112,18 @@ export async function startLocalProcess(
     tokens: () => printedTokens(output),
     exited,
     hasExited: () => exit !== undefined,
+    dynamoDbLocals: [],
     stop,
     async kill() {
-      if (exit) return;
-      try {
-        await stop('SIGTERM', 15_000);
-      } catch {
-        await stop('SIGKILL', 15_000);
+      if (!exit) {
+        try {
+          await stop('SIGTERM', 15_000);
+        } catch {
+          await stop('SIGKILL', 15_000);
+        }
+      }
+      for (const { pid: jvm } of running.dynamoDbLocals) {
+        if (await isDynamoDbLocal(jvm)) process.kill(jvm, 'SIGKILL');
       }
     },
   };
@@ -131,6 +143,7 @@ export async function startLocalProcess(
         throw new Error(`local/start.ts exited (${e.code ?? e.signal}) before it was ready:\n${output}`);
       }),
     ]);
+    running.dynamoDbLocals = await dynamoDbLocalsUnder(pid);
   } catch (error) {
     await running.kill();
     throw error;
@@ -188,8 +201,8 @@ export async function isDynamoDbLocal(pid: number): Promise<boolean> {
 }
 
 /** The DynamoDB Local JVMs below `root`, with their command lines. */
-export async function dynamoDbLocalsUnder(root: number): Promise<{ pid: number; commandLine: string }[]> {
-  const found: { pid: number; commandLine: string }[] = [];
+export async function dynamoDbLocalsUnder(root: number): Promise<DynamoDbLocalProcess[]> {
+  const found: DynamoDbLocalProcess[] = [];
   for (const pid of await descendants(root)) {
     if (await isDynamoDbLocal(pid)) found.push({ pid, commandLine: (await argv(pid)).join(' ') });
   }

@@ -284,6 +284,23 @@ describe('render: the segment budget', () => {
     expect(text).toMatch(/速到(东门)+东?…集合。/);
   });
 
+  it('cuts equally long values to one length and gives what room is left to the muster point', () => {
+    const m = alert({
+      communityName: '社'.repeat(40),
+      teamName: '网'.repeat(40),
+      leaderName: '王'.repeat(40),
+      musterPoint: '门'.repeat(40),
+    });
+
+    const text = render(m, 'zh');
+    const shownCount = (ch: string) => Array.from(text).filter((c) => c === ch).length;
+
+    expect(segments(text)).toMatchObject({ units: 134, segments: 2 });
+    expect(shownCount('网')).toBe(shownCount('社'));
+    expect(shownCount('王')).toBe(shownCount('社'));
+    expect(shownCount('门')).toBe(shownCount('社') + 1);
+  });
+
   it('cuts whole graphemes, never half an emoji', () => {
     const m = alert({ musterPoint: '👨‍👩‍👧'.repeat(100) });
 
@@ -425,7 +442,7 @@ describe('render: what each message says', () => {
     const en = render({ type: 'help', drill: false }, 'en');
 
     for (const token of ['1 能来', '1 30', '2 不能来', '3 已到达', 'TD退订']) expect(zh).toContain(token);
-    for (const token of ['1 coming', '1 30', "2 can't", '3 arrived', 'TD']) expect(en).toContain(token);
+    for (const token of ['1=coming', '1 30', "2=can't", '3=arrived', 'TD=stop']) expect(en).toContain(token);
   });
 
   it('thanks everyone when the response is stood down', () => {
@@ -501,8 +518,8 @@ describe('render: properties', () => {
   const cjk = fc.integer({ min: 0x4e00, max: 0x9fff }).map((c) => String.fromCodePoint(c));
   const latin = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz .-'.split(''));
   const emoji = fc.integer({ min: 0x1f300, max: 0x1faff }).map((c) => String.fromCodePoint(c));
-  const anyGrapheme = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 });
-  const pools = [cjk, latin, emoji, fc.oneof(cjk, latin, emoji, anyGrapheme)];
+  const anyCodePoint = fc.integer({ min: 0x20, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
+  const pools = [cjk, latin, emoji, fc.oneof(cjk, latin, emoji, anyCodePoint)];
 
   /** A value of at most `limit` UTF-16 units (what the schema counts), often at the limit. */
   const within = (limit: number) =>

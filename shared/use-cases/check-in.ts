@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import type { ActivationRepository } from '../adapters/activation-repository';
+import type { CheckInRepository, Inbound } from '../adapters/check-in-repository';
+import type { Clock } from '../adapters/clock';
+import { authorize, type Principal } from '../domain/access';
+import { type CheckInStatus, canCheckIn, type Draftee, type OutboxMessage } from '../domain/activation';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { normalisePhone } from '../domain/phone';
+import { type ParsedReply, parseReply } from '../domain/reply';
+import type { SmsMessage } from '../domain/sms';
+import { type BoardMember, displayStatus } from './board';
+import { queuedMessage } from './dispatch';
+
+export type CheckInPorts = { checkIns: CheckInRepository; activations: ActivationRepository; clock: Clock };
+
+/** An SMS reply as the inbound topic delivers it. */
+export type IncomingReply = {
+  from: string;
+  body: string;
+  inboundMessageId: string;
+  receivedAt?: string | undefined;
+};
+
+/** What became of a reply; for logs and tests, never shown to the sender. */
+export type ReplyOutcome =
+  | 'applied'
+  | 'replayed'
+  | 'ignored'
+  | 'stale'
+  | 'help'
+  | 'helpAlreadySent'
+  | 'noActiveCallout'
+  | 'unknownPhone'
+  | 'optedOut'
+  | 'optedIn';
+
+const TARGET: Record<'confirm' | 'decline' | 'arrived', CheckInStatus> = {
+  confirm: 'confirmed',
+  decline: 'declined',
+  arrived: 'arrived',
+};
+
+const shortId = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** The acknowledgement of a status change, in the draftee's own language. */
+function ackFor(
+  draftee: Draftee,
+  to: CheckInStatus,
+  etaMinutes: number | undefined,
+  now: string,
+): OutboxMessage {
+  const message: SmsMessage =
+    to === 'confirmed'
+      ? {
+          type: 'ackConfirmed',
+          drill: draftee.drill,
+          musterPoint: draftee.musterPoint,
+          ...(etaMinutes !== undefined ? { etaMinutes } : {}),
+        }
+      : to === 'arrived'
+        ? { type: 'ackArrived', drill: draftee.drill, musterPoint: draftee.musterPoint }
+        : { type: 'ackDeclined', drill: draftee.drill };
+  return queuedMessage('ack', message, draftee.locale, now);
+}
+
+/** Replies by SMS and check-ins by hand: every reply counts once, in order. */
+export function makeCheckInUseCases({ checkIns, activations, clock }: CheckInPorts) {
+  /**
+   * Moves a draftee, re-reading and retrying when another reply moved them first. A change that
+   * the status rules refuse (a late "1" after "3") is remembered and ignored.
+   */
+  async function move(
+    first: Draftee,
+    to: CheckInStatus,
+    details: { etaMinutes?: number | undefined; reason?: string | undefined },
+    inbound: Inbound | undefined,
+    replyAt: string,
+    ackKey: string,
+  ): Promise<{ outcome: 'applied' | 'replayed' | 'ignored' | 'stale'; draftee: Draftee }> {
+    let draftee = first;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const late = draftee.lastReplyAt !== undefined && draftee.lastReplyAt > replyAt;
+      if (!draftee.open || !canCheckIn(draftee.status, to) || late) {
+        if (inbound && !(await checkIns.recordInbound(inbound))) return { outcome: 'replayed', draftee };
+        return { outcome: late ? 'stale' : 'ignored', draftee };
+      }
+      const now = clock.now().toISOString();
+      const result = await checkIns.applyStatus({
+        draftee,
+        to,
+        at: now,
+        replyAt,
+        inbound,
+        etaMinutes: to === 'confirmed' ? details.etaMinutes : undefined,
+        reason: to === 'declined' ? details.reason : undefined,
+        ack: { key: ackKey, message: ackFor(draftee, to, details.etaMinutes, now) },
+      });
+      if (result !== 'stale') return { outcome: result, draftee };
+      const fresh = await checkIns.getDraftee(draftee.activationId, draftee.memberId);
+      if (!fresh) return { outcome: 'ignored', draftee };
+      draftee = fresh;
+    }
+    return { outcome: 'stale', draftee };
+  }
+
+  return {
+    /** Applies one SMS reply. A phone on no roster gets nothing and changes nothing. */
+    async reply(incoming: IncomingReply): Promise<ReplyOutcome> {
+      const phone = normalisePhone(incoming.from);
+      if (!phone.ok) return 'unknownPhone';
+      const now = clock.now().toISOString();
+      const inbound: Inbound = { id: incoming.inboundMessageId, at: now };
+      const replyAt = incoming.receivedAt ?? now;
+      const parsed: ParsedReply = parseReply(incoming.body);
+
+      if (parsed.kind === 'optOut' || parsed.kind === 'optIn') {
+        const entry = await checkIns.getPhone(phone.e164);
+        if (!entry) return 'unknownPhone';
+        const optOut = parsed.kind === 'optOut';
+        const open = optOut ? await checkIns.findOpenByPhone(phone.e164) : [];
+        const locale = open[0]?.locale ?? 'zh';
+        const result = await checkIns.setOptOut({
+          entry,
+          optOut,
+          inbound,
+          confirmation: {
+            id: `${optOut ? 'optout' : 'optin'}-${shortId(inbound.id)}`,
+            message: queuedMessage('notice', { type: optOut ? 'optedOut' : 'optedIn' }, locale, now),
+          },
+          release: open[0],
+        });
+        if (result === 'replayed') return 'replayed';
+        return optOut ? 'optedOut' : 'optedIn';
+      }
+
+      const [draftee] = await checkIns.findOpenByPhone(phone.e164);
+      if (!draftee) {
+        const entry = await checkIns.getPhone(phone.e164);
+        if (!entry) return 'unknownPhone';
+        if (entry.smsOptOut) return (await checkIns.recordInbound(inbound)) ? 'ignored' : 'replayed';
+        // At most one "no call-out" answer a day per phone, however often it writes.
+        const day = now.slice(0, 10);
+        const result = await checkIns.queueLoose(
+          `noactive-${shortId(`${phone.e164}/${day}`)}`,
+          phone.e164,
+          queuedMessage('notice', { type: 'noActiveCallout' }, 'zh', now),
+          inbound,
+        );
+        return result === 'replayed' ? 'replayed' : 'noActiveCallout';
+      }
+
+      if (parsed.kind === 'unknown') {
+        const help = queuedMessage('help', { type: 'help', drill: draftee.drill }, draftee.locale, now);
+        const result = await checkIns.sendHelp(draftee, inbound, help);
+        if (result === 'applied') return 'help';
+        if (result === 'replayed') return 'replayed';
+        return (await checkIns.recordInbound(inbound)) ? 'helpAlreadySent' : 'replayed';
+      }
+
+      const to = TARGET[parsed.kind];
+      const details = {
+        etaMinutes: parsed.kind === 'confirm' ? parsed.etaMinutes : undefined,
+        reason: parsed.kind === 'decline' ? parsed.reason : undefined,
+      };
+      const { outcome } = await move(draftee, to, details, inbound, replyAt, `ack-${shortId(inbound.id)}`);
+      return outcome;
+    },
+
+    /** A team leader or commander marks someone by hand. */
+    async manual(
+      principal: Principal,
+      activationId: string,
+      input: { memberId: string; status: CheckInStatus },
+    ): Promise<BoardMember> {
+      const activation = await activations.get(activationId);
+      if (!activation) throw new NotFoundError('activation', activationId);
+      authorize(principal, 'checkin:write', [activation.communityId]);
+      if (activation.status !== 'active') {
+        throw new ConflictError('ACTIVATION_CLOSED', 'the activation has been stood down');
+      }
+      const draftee = await checkIns.getDraftee(activationId, input.memberId);
+      if (!draftee) throw new NotFoundError('draftee', input.memberId);
+      if (!canCheckIn(draftee.status, input.status)) {
+        throw new ConflictError(
+          'INVALID_TRANSITION',
+          `cannot go from ${displayStatus(draftee)} to ${input.status}`,
+          [
+            {
+              path: 'status',
+              message: `not allowed from ${displayStatus(draftee)}`,
+              from: displayStatus(draftee),
+            },
+          ],
+        );
+      }
+      const now = clock.now().toISOString();
+      const { outcome } = await move(
+        draftee,
+        input.status,
+        {},
+        undefined,
+        now,
+        `manual-${shortId(`${principal.sub}/${now}`)}`,
+      );
+      const after = (await checkIns.getDraftee(activationId, input.memberId)) ?? draftee;
+      if (outcome !== 'applied') {
+        throw new ConflictError('CONCURRENT_UPDATE', 'the person’s status changed meanwhile; look again', [
+          { path: 'status', message: `now ${displayStatus(after)}` },
+        ]);
+      }
+      return {
+        memberId: after.memberId,
+        name: after.name,
+        phone: after.phone,
+        status: displayStatus(after),
+        leader: after.leader,
+        source: after.source,
+        alertedAt: after.alertedAt,
+        deliveredAt: after.deliveredAt,
+        respondedAt: after.respondedAt,
+        etaMinutes: after.etaMinutes,
+        reason: after.reason,
+      };
+    },
+  };
+}
+
+export type CheckInUseCases = ReturnType<typeof makeCheckInUseCases>;

@@ -1,0 +1,209 @@
+import type { ActivationRepository } from '../adapters/activation-repository';
+import type { Clock } from '../adapters/clock';
+import type { MemberRepository } from '../adapters/member-repository';
+import type { StructureRepository } from '../adapters/structure-repository';
+import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
+import { rankReserves, reservePool } from '../domain/team-formation';
+import { logger } from '../observability';
+import { formationContext, toCandidate, unitLocksFor } from './activation';
+import { alertMessage, queuedMessage } from './dispatch';
+
+export type SweepPorts = {
+  activations: ActivationRepository;
+  structure: StructureRepository;
+  members: MemberRepository;
+  clock: Clock;
+  /** Silent this long after the alert: one reminder. */
+  realertAfterSeconds: number;
+  /** Silent this long after the alert: noResponse, and the team is backfilled. */
+  noResponseAfterSeconds: number;
+};
+
+export type SweepStats = {
+  activations: number;
+  reminded: number;
+  silenced: number;
+  backfilled: number;
+  notices: number;
+};
+
+/** Reserves called in one transaction, leaving room for counters and unit locks. */
+const BACKFILL_BATCH = 60;
+
+/**
+ * Chases silence. For every open activation: silent people get one reminder, then become
+ * `noResponse`; a team below its quota calls its ranked reserves in until the quota is met or
+ * the reserves run out, and its leader is told what is missing. Safe to run twice at once and
+ * from any process: every step is a conditional write.
+ */
+export function makeSweeper(ports: SweepPorts) {
+  const { activations, structure, members, clock } = ports;
+
+  async function backfill(
+    activation: Activation,
+    draftees: Draftee[],
+    now: string,
+    stats: SweepStats,
+  ): Promise<void> {
+    const counts = new Map<string, ReturnType<typeof countsOf>>();
+    for (const team of activation.teams)
+      counts.set(team.teamId, countsOf(draftees.filter((d) => d.teamId === team.teamId)));
+    const short = activation.teams
+      .map((t) => ({ team: t, missing: shortfall(t.quota, counts.get(t.teamId) ?? countsOf([])) }))
+      .filter((s) => s.missing > 0);
+    if (!short.length) return;
+
+    const found = await structure.getStructure(activation.communityId);
+    if (!found) return;
+    const context = await formationContext({ members, activations }, found);
+    const inThisActivation = new Set(draftees.map((d) => d.memberId));
+    const pool = reservePool({
+      communityId: activation.communityId,
+      kind: activation.kind,
+      level: activation.level,
+      grids: found.grids,
+      pairings: found.pairings,
+      candidates: context.roster.map(toCandidate),
+      engaged: new Set([...context.engaged, ...inThisActivation]),
+    });
+    const byId = new Map(context.roster.map((m) => [m.memberId, m]));
+    const taken = new Set(inThisActivation);
+    const chosen: Draftee[] = [];
+    const outcome = new Map<string, { missing: number; called: number; left: number }>();
+    for (const { team, missing } of short) {
+      const ranked = rankReserves(team.gridId, found, pool, taken);
+      const picks = ranked.slice(0, missing);
+      for (const reserve of picks) {
+        const member = byId.get(reserve.memberId);
+        if (!member) continue;
+        taken.add(member.memberId);
+        chosen.push({
+          activationId: activation.activationId,
+          memberId: member.memberId,
+          communityId: member.communityId,
+          teamId: team.teamId,
+          name: member.name,
+          phone: member.phone,
+          leader: false,
+          source: 'reserve',
+          status: 'drafted',
+          open: true,
+          drill: activation.drill,
+          locale: activation.locale,
+          musterPoint: team.musterPoint,
+          draftedAt: now,
+          outbox: { alert: alertMessage(activation, team.teamId, false, now, true) },
+        });
+      }
+      outcome.set(team.teamId, {
+        missing: missing - picks.length,
+        called: picks.length,
+        left: ranked.length - picks.length,
+      });
+    }
+
+    for (let i = 0; i < chosen.length; i += BACKFILL_BATCH) {
+      const batch = chosen.slice(i, i + BACKFILL_BATCH);
+      const result = await activations.backfill({
+        activation,
+        draftees: batch,
+        unitLocks: unitLocksFor(batch, byId, context.locks),
+      });
+      if (result !== 'applied') {
+        // Closed meanwhile, or a shared unit changed: the next sweep forms the picture again.
+        logger.info('backfill deferred', { activationId: activation.activationId, result });
+        return;
+      }
+      stats.backfilled += batch.length;
+    }
+
+    // Each team's leader hears what is missing, once for each new state of the team.
+    for (const { team } of short) {
+      const o = outcome.get(team.teamId);
+      const leader = draftees.find((d) => d.teamId === team.teamId && d.leader && d.open && d.alertedAt);
+      if (!o || !leader) continue;
+      const message = queuedMessage(
+        'shortfall',
+        {
+          type: 'shortfall',
+          drill: activation.drill,
+          teamName: team.gridName,
+          missing: o.missing,
+          backfilled: o.called,
+          reservesLeft: o.left,
+        },
+        activation.locale,
+        now,
+      );
+      const key = `shortfall-${o.missing}-${o.called}-${draftees.filter((d) => d.teamId === team.teamId).length}`;
+      if (await activations.queueOnce(activation.activationId, leader.memberId, key, message))
+        stats.notices++;
+    }
+  }
+
+  async function sweepOne(activation: Activation, stats: SweepStats): Promise<void> {
+    const now = clock.now();
+    const at = now.toISOString();
+    const draftees = await activations.listDraftees(activation.activationId);
+    const silentFor = (d: Draftee) => (d.alertedAt ? (now.getTime() - Date.parse(d.alertedAt)) / 1000 : 0);
+    const silent = draftees.filter((d) => d.open && d.status === 'drafted' && d.alertedAt);
+
+    const overdue = silent.filter((d) => silentFor(d) >= ports.noResponseAfterSeconds);
+    if (overdue.length) {
+      const cutoff = new Date(now.getTime() - ports.noResponseAfterSeconds * 1000).toISOString();
+      stats.silenced += await activations.markNoResponse(activation.activationId, overdue, cutoff);
+      for (const d of overdue) d.status = 'noResponse';
+    }
+    const due = silent.filter(
+      (d) => d.status === 'drafted' && !d.remindedAt && silentFor(d) >= ports.realertAfterSeconds,
+    );
+    if (due.length) {
+      stats.reminded += await activations.queueReminders(
+        activation.activationId,
+        due.map((d) => {
+          const team = activation.teams.find((t) => t.teamId === d.teamId);
+          return {
+            memberId: d.memberId,
+            message: queuedMessage(
+              'reminder',
+              {
+                type: 'reminder',
+                drill: activation.drill,
+                communityName: activation.communityName,
+                kind: activation.kind,
+                level: activation.level,
+                teamName: team?.gridName ?? d.teamId,
+                leaderName: team?.leaderName ?? '',
+                musterPoint: d.musterPoint,
+                isLeader: d.leader,
+              },
+              activation.locale,
+              at,
+            ),
+          };
+        }),
+        at,
+      );
+    }
+    // Until every planned place has become a draftee, a team only looks short.
+    if (draftees.length >= activation.drafted) await backfill(activation, draftees, at, stats);
+  }
+
+  return {
+    /** One pass over every open activation. An activation that fails is logged and left for the next pass. */
+    async sweep(): Promise<SweepStats> {
+      const stats: SweepStats = { activations: 0, reminded: 0, silenced: 0, backfilled: 0, notices: 0 };
+      for (const activation of await activations.listOpen()) {
+        stats.activations++;
+        try {
+          await sweepOne(activation, stats);
+        } catch (error) {
+          logger.error('sweep of an activation failed', { error, activationId: activation.activationId });
+        }
+      }
+      return stats;
+    },
+  };
+}
+
+export type Sweeper = ReturnType<typeof makeSweeper>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../../local/stack';
 
 export type Reply<T = unknown> = { status: number; body: T; headers: Headers };
 
@@ -23,13 +23,17 @@ export type TestApi = {
 };
 
 /** Starts the local API on a fresh table in the run's DynamoDB Local. */
-export async function startTestApi(options: { seed?: 'demo' | 'none' } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds'> = {},
+): Promise<TestApi> {
   const stack = await startLocalStack({
     endpoint: inject('dynamoEndpoint'),
     tableName: `test-${randomUUID()}`,
-    seed: options.seed ?? 'none',
     inMemory: true,
     port: 0,
+    sweepSeconds: 0,
+    ...options,
+    seed: options.seed ?? 'none',
   });
   const client = (token?: string): Client => {
     const call = async <T>(

@@ -75,8 +75,8 @@ describe('npm start with a data dir', () => {
     first = await startLocalProcess({ PORT: String(await freePort()), PINGJI_DATA_DIR: dataDir });
   });
   afterAll(async () => {
-    await first?.kill();
-    await second?.kill();
+    // Both, even if stopping one fails.
+    await Promise.allSettled([first?.kill(), second?.kill()]);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -98,9 +98,9 @@ describe('401: no token or a bad one', () => {
 
   function withPayload(token: string, change: (payload: Record<string, unknown>) => void): string {
     const [header, payload, signature] = token.split('.');
-    const claims: Record<string, unknown> = JSON.parse(
-      Buffer.from(payload ?? '', 'base64url').toString('utf8'),
-    );
+    const claims = z
+      .record(z.string(), z.unknown())
+      .parse(JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')));
     change(claims);
     return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
   }

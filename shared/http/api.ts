@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -6,12 +7,14 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
+import { auditLog } from '../adapters/audit-log';
+import { ulidIds } from '../adapters/clock';
 import type { Principal } from '../domain/access';
 import { AppError, PayloadTooLargeError, ValidationError } from '../domain/errors';
 import { parseWith } from '../domain/validation';
-import { logger } from '../observability';
+import { logger, metrics } from '../observability';
 import { principalFromClaims } from './claims';
-import type { RouteDef } from './routes';
+import type { AuditInput, AuditSpec, RouteDef } from './routes';
 
 /** The HTTP API's event, with what the middleware adds to it. */
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer & {
@@ -180,7 +183,7 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
     .handler(async (event) => {
       const requestId = event.requestContext?.requestId ?? 'unknown';
       logger.appendKeys({ requestId, route: `${route.method} ${route.path}` });
-      const params = route.params
+      const params: unknown = route.params
         ? parseWith(route.params, event.pathParameters ?? {}, 'path parameters')
         : {};
       const query = route.query ? parseWith(route.query, event.queryStringParameters ?? {}, 'query') : {};
@@ -202,9 +205,73 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
         requestId,
         event,
       } as ApiRequest<R>);
+      if (route.audit && reply.status < 300 && event.principal) {
+        await recordAudit(
+          route.audit,
+          { params: asRecord(params), body, result: reply.body },
+          event,
+          event.principal,
+          reply.status,
+        );
+      }
       return toResult(reply, requestId);
     });
 }
+
+/**
+ * Records a successful write in the audit trail. The write itself has happened: if the trail
+ * cannot be written the request still succeeds, and the failure is logged and counted.
+ */
+async function recordAudit(
+  spec: AuditSpec,
+  input: AuditInput,
+  event: ApiEvent,
+  principal: Principal,
+  status: number,
+): Promise<void> {
+  try {
+    const log = auditLog();
+    const scopes = (
+      await Promise.all(
+        spec
+          .scopes(input)
+          .map((scope) =>
+            scope.startsWith('activation:')
+              ? log.communityOfActivation(scope.slice('activation:'.length))
+              : scope,
+          ),
+      )
+    ).filter((scope): scope is string => typeof scope === 'string' && scope !== '');
+    const idOf = (source: unknown) =>
+      typeof source === 'object' && source !== null
+        ? (source as Record<string, unknown>)[`${spec.target}Id`]
+        : undefined;
+    const targetId = idOf(input.params) ?? idOf(input.result);
+    const at = new Date().toISOString();
+    await log.record(
+      scopes.map((scope) => ({
+        auditId: ulidIds.next(),
+        scope,
+        at,
+        action: spec.action,
+        actor: principal.sub,
+        groups: principal.groups,
+        target: { type: spec.target, id: typeof targetId === 'string' ? targetId : '' },
+        requestId: event.requestContext?.requestId ?? 'unknown',
+        sourceIp: event.requestContext?.http?.sourceIp,
+        userAgent: event.requestContext?.http?.userAgent,
+        status,
+        details: spec.details?.(input),
+      })),
+    );
+  } catch (error) {
+    logger.error('audit entry could not be written', { error, action: spec.action });
+    metrics.addMetric('AuditWriteFailed', MetricUnit.Count, 1);
+  }
+}
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {};
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
 export const created = (body: unknown): Reply => ({ status: 201, body });

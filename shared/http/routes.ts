@@ -12,6 +12,8 @@ import {
 import {
   activationListView,
   activationView,
+  auditPageView,
+  auditQuery,
   boardMemberView,
   boardQuery,
   boardView,
@@ -52,7 +54,32 @@ export type RouteDef = {
   bodyType?: 'json' | 'csv';
   success: { status: number; schema?: z.ZodType; description: string };
   lambda?: { timeoutSeconds?: number; memoryMb?: number };
+  /** A write recorded in the audit trail: what it is called, and what it concerns. */
+  audit?: AuditSpec;
 };
+
+/** What an audited request was, worked out from its input and its answer. */
+export type AuditSpec = {
+  action: string;
+  /** What kind of record it touched; its id is `<target>Id` in the path or the answer. */
+  target: string;
+  /** The scopes (community ids, `street:<id>`, or `activation:<id>` resolved to its community). */
+  scopes: (r: AuditInput) => string[];
+  details?: (r: AuditInput) => Record<string, unknown>;
+};
+export type AuditInput = { params: Record<string, unknown>; body: unknown; result: unknown };
+
+const field = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null && name in value
+    ? (value as Record<string, unknown>)[name]
+    : undefined;
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const byCommunity = (r: AuditInput) => [str(r.params.communityId)];
+const byActivation = (r: AuditInput) => [`activation:${str(r.params.activationId)}`];
+/** Names of the fields a body sets; values stay out of the trail. */
+const fieldsOf = (r: AuditInput) => ({
+  fields: Object.keys(typeof r.body === 'object' && r.body !== null ? r.body : {}),
+});
 
 const define = <R extends RouteDef>(route: R): R => route;
 
@@ -96,6 +123,12 @@ export const routes = {
     params: z.object({ streetId: slug }).strict(),
     body: streetInput,
     success: { status: 200, schema: streetView, description: 'Updated (201 when created)' },
+    audit: {
+      action: 'street.put',
+      target: 'street',
+      scopes: (r) => [`street:${str(r.params.streetId)}`],
+      details: fieldsOf,
+    },
   }),
   listStreets: define({
     method: 'GET',
@@ -118,6 +151,7 @@ export const routes = {
     params: communityParams,
     body: communityInput,
     success: { status: 200, schema: communityView, description: 'Updated (201 when created)' },
+    audit: { action: 'community.put', target: 'community', scopes: byCommunity, details: fieldsOf },
   }),
   listCommunities: define({
     method: 'GET',
@@ -155,6 +189,7 @@ export const routes = {
       schema: communityDetailView.shape.grids.element.omit({ units: true, pairing: true }),
       description: 'Updated (201 when created)',
     },
+    audit: { action: 'grid.put', target: 'grid', scopes: byCommunity, details: fieldsOf },
   }),
   putUnit: define({
     method: 'PUT',
@@ -167,6 +202,15 @@ export const routes = {
     params: z.object({ unitId: slug }).strict(),
     body: unitInput,
     success: { status: 200, schema: unitView, description: 'Updated (201 when created)' },
+    audit: {
+      action: 'unit.put',
+      target: 'unit',
+      scopes: (r) => {
+        const grids = field(r.body, 'pairedGrids');
+        return [...new Set(Array.isArray(grids) ? grids.map((g) => str(field(g, 'communityId'))) : [])];
+      },
+      details: fieldsOf,
+    },
   }),
   listUnits: define({
     method: 'GET',
@@ -189,6 +233,7 @@ export const routes = {
     params: communityParams,
     body: memberInput,
     success: { status: 201, schema: memberView, description: 'Created' },
+    audit: { action: 'member.create', target: 'member', scopes: byCommunity },
   }),
   listMembers: define({
     method: 'GET',
@@ -218,6 +263,17 @@ export const routes = {
       description: 'What was imported and what was rejected',
     },
     lambda: { timeoutSeconds: 29, memoryMb: 1024 },
+    audit: {
+      action: 'member.import',
+      target: 'community',
+      scopes: byCommunity,
+      details: (r) => ({
+        created: field(r.result, 'created'),
+        updated: field(r.result, 'updated'),
+        unchanged: field(r.result, 'unchanged'),
+        rejected: (field(r.result, 'rejected') as unknown[] | undefined)?.length ?? 0,
+      }),
+    },
   }),
   getMember: define({
     method: 'GET',
@@ -241,6 +297,7 @@ export const routes = {
     params: memberParams,
     body: memberPatch,
     success: { status: 200, schema: memberView, description: 'The updated member' },
+    audit: { action: 'member.update', target: 'member', scopes: byCommunity, details: fieldsOf },
   }),
   deleteMember: define({
     method: 'DELETE',
@@ -252,6 +309,7 @@ export const routes = {
     table: 'write',
     params: memberParams,
     success: { status: 204, description: 'Deleted' },
+    audit: { action: 'member.delete', target: 'member', scopes: byCommunity },
   }),
   activate: define({
     method: 'POST',
@@ -266,6 +324,17 @@ export const routes = {
     body: activationInput,
     success: { status: 201, schema: activationView, description: 'The activation with its teams' },
     lambda: { timeoutSeconds: 29, memoryMb: 1769 },
+    audit: {
+      action: 'activation.start',
+      target: 'activation',
+      scopes: byCommunity,
+      details: (r) => ({
+        kind: field(r.body, 'kind'),
+        level: field(r.body, 'level'),
+        drill: field(r.body, 'drill'),
+        drafted: field(r.result, 'drafted'),
+      }),
+    },
   }),
   listActivations: define({
     method: 'GET',
@@ -305,6 +374,7 @@ export const routes = {
     table: 'write',
     params: activationParams,
     success: { status: 200, schema: standDownView, description: 'Closed (also when it already was)' },
+    audit: { action: 'activation.standDown', target: 'activation', scopes: byActivation },
   }),
   getBoard: define({
     method: 'GET',
@@ -329,6 +399,37 @@ export const routes = {
     params: activationParams,
     body: checkInInput,
     success: { status: 200, schema: boardMemberView, description: 'The person as the board now shows them' },
+    audit: {
+      action: 'checkin.manual',
+      target: 'activation',
+      scopes: byActivation,
+      details: (r) => ({ memberId: field(r.body, 'memberId'), status: field(r.body, 'status') }),
+    },
+  }),
+  getAudit: define({
+    method: 'GET',
+    path: '/communities/{communityId}/audit',
+    fn: 'audit/list',
+    summary:
+      'The community’s audit trail: every switch, stand-down, drill, roster write and manual check-in, newest first',
+    tag: 'audit',
+    auth: true,
+    table: 'read',
+    params: communityParams,
+    query: auditQuery,
+    success: { status: 200, schema: auditPageView, description: 'A page of audit entries' },
+  }),
+  getStreetAudit: define({
+    method: 'GET',
+    path: '/streets/{streetId}/audit',
+    fn: 'audit/list-street',
+    summary: 'A street’s audit trail (street writes), newest first',
+    tag: 'audit',
+    auth: true,
+    table: 'read',
+    params: z.object({ streetId: slug }).strict(),
+    query: auditQuery,
+    success: { status: 200, schema: auditPageView, description: 'A page of audit entries' },
   }),
 } as const;
 

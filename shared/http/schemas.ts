@@ -183,3 +183,30 @@ export const boardView = activationSummary.extend({
     }),
   ),
 });
+
+export const auditQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .strict();
+
+export const auditPageView = z.object({
+  items: z.array(
+    z.object({
+      auditId: z.string(),
+      scope: z.string(),
+      at: z.string(),
+      action: z.string(),
+      actor: z.string(),
+      groups: z.array(z.string()),
+      target: z.object({ type: z.string(), id: z.string() }),
+      requestId: z.string(),
+      sourceIp: z.string().optional(),
+      userAgent: z.string().optional(),
+      status: z.number().int(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});

@@ -1,0 +1,28 @@
+import type { AuditEntry, AuditLog } from '../adapters/audit-log';
+import { authorize, type Principal } from '../domain/access';
+import { ValidationError } from '../domain/errors';
+
+/** Reading the audit trail: admins, and each community's own officers for their community. */
+export function makeAuditUseCases({ audit }: { audit: AuditLog }) {
+  async function page(
+    scope: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
+    const result = await audit.list(scope, limit, cursor);
+    if (!result)
+      throw new ValidationError('bad cursor', [{ path: 'cursor', message: 'not a cursor from this list' }]);
+    return result;
+  }
+  return {
+    async community(principal: Principal, communityId: string, limit: number, cursor?: string) {
+      authorize(principal, 'audit:read', [communityId]);
+      return page(communityId, limit, cursor);
+    },
+    async street(principal: Principal, streetId: string, limit: number, cursor?: string) {
+      // A street is not one community's business: admins and callers acting for all only.
+      authorize(principal, 'audit:read', []);
+      return page(`street:${streetId}`, limit, cursor);
+    },
+  };
+}

@@ -33,7 +33,8 @@ export function freePort(): Promise<number> {
 }
 
 // The shell stays between us and Java: when our end of its stdin closes, because we stopped it
-// or because this process died however it died, it kills Java. No JVM outlives the stack.
+// or because this process died however it died, it kills Java. No JVM outlives the stack. And
+// when Java dies on its own, the shell exits at once, so a failed start is reported at once.
 const WATCHDOG = `
 exec 3<&0
 if [ -n "$DB_PATH" ]; then set -- -dbPath "$DB_PATH"; else set -- -inMemory; fi
@@ -43,8 +44,8 @@ echo "java:$j"
 cat <&3 >/dev/null &
 c=$!
 trap 'kill $j $c 2>/dev/null; wait $j; exit 0' TERM INT HUP
-wait $c
-kill $j 2>/dev/null
+wait -n $j $c
+kill $j $c 2>/dev/null
 wait $j
 `;
 
@@ -64,7 +65,7 @@ export async function startDynamoDbLocal(options: {
     dbPath = resolve(options.dataDir ?? '.pingji/dynamodb');
     mkdirSync(dbPath, { recursive: true });
   }
-  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG], {
+  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG], {
     cwd: dynamoDbLocalDir(),
     env: { ...process.env, PORT: String(port), DB_PATH: dbPath },
     stdio: ['pipe', 'pipe', 'pipe'],

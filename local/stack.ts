@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient } from '../shared/adapters/dynamo';
@@ -151,11 +152,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const { makeMemberUseCases } = await import('../shared/use-cases/members');
       const ports = tablePorts();
       const demo = demoStreet();
-      if (!(await ports.structure.getStreet(demo.street.streetId))) {
+      // The marker is written last: a start interrupted halfway through seeding seeds again
+      // (every seeding step is an upsert), a finished seed is never repeated.
+      const marker = { TableName: tableName, Key: { pk: 'LOCAL#SEED', sk: 'demo' } };
+      if (!(await documentClient().send(new GetCommand({ ...marker, ConsistentRead: true }))).Item) {
         seeded = await seedStreet(demo, {
           structure: makeStructureUseCases(ports),
           members: makeMemberUseCases(ports),
         });
+        await documentClient().send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...marker.Key, seededAt: new Date().toISOString() },
+          }),
+        );
       }
     }
 

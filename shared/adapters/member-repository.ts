@@ -3,6 +3,7 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import { z } from 'zod';
@@ -151,13 +152,24 @@ export class DynamoMemberRepository implements MemberRepository {
     const items: Item[] = [];
     let lastKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          ...query.input,
-          ExclusiveStartKey: start,
-          Limit: filtered ? Math.max(limit, 200) : limit - items.length,
-        }),
-      );
+      let page: QueryCommandOutput;
+      try {
+        page = await this.doc.send(
+          new QueryCommand({
+            ...query.input,
+            ExclusiveStartKey: start,
+            Limit: filtered ? Math.max(limit, 200) : limit - items.length,
+          }),
+        );
+      } catch (error) {
+        // A cursor that decodes but points outside this list is the caller's mistake, not ours.
+        if (cursor && error instanceof Error && error.name === 'ValidationException') {
+          throw new ValidationError('bad cursor', [
+            { path: 'cursor', message: 'not a cursor from this list' },
+          ]);
+        }
+        throw error;
+      }
       items.push(...(page.Items ?? []));
       lastKey = page.LastEvaluatedKey;
       start = lastKey;

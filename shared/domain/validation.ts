@@ -13,10 +13,16 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 
 /** Turns zod's issues into the API's field issues. */
 export function issuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(issue.path, prefix) || prefix || '(body)',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    // An unknown field is reported at its own path, one issue each, not at the object holding it.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key], prefix),
+        message: 'unknown field',
+      }));
+    }
+    return [{ path: formatPath(issue.path, prefix) || prefix || '(body)', message: issue.message }];
+  });
 }
 
 /** Parses a value with a schema or throws a 400 that names every wrong field. */

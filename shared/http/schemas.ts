@@ -210,3 +210,48 @@ export const auditPageView = z.object({
   ),
   nextCursor: z.string().optional(),
 });
+
+const spreadView = z.object({
+  count: z.number().int(),
+  p50: z.number().nullable(),
+  p90: z.number().nullable(),
+  max: z.number().nullable(),
+});
+
+export const reportView = z.object({
+  activationId: z.string(),
+  communityId: slug,
+  communityName: z.string(),
+  kind: z.enum(INCIDENT_KINDS),
+  level: z.enum(LEVELS),
+  drill: z.boolean(),
+  status: z.enum(['active', 'stoodDown']),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  durationSeconds: z.number().nullable(),
+  counts: countsView,
+  reminded: z.number().int(),
+  backfilled: z.number().int(),
+  responseRate: z.number().nullable(),
+  fillRate: z.number().nullable(),
+  timeToAlert: spreadView,
+  timeToConfirm: spreadView,
+  timeToArrive: spreadView,
+  teams: z.array(
+    z.object({
+      teamId: z.string(),
+      gridName: z.string(),
+      quota: z.number().int(),
+      counts: countsView,
+      backfilled: z.number().int(),
+      filled: z.number().int(),
+      met: z.boolean(),
+      shortfall: z.number().int(),
+      firstArrivalAt: z.string().optional(),
+      timeToConfirm: spreadView,
+      missingSkills: z.array(z.string()),
+    }),
+  ),
+  declineReasons: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+  silent: z.array(z.object({ memberId: z.string(), name: z.string(), teamId: z.string() })),
+});

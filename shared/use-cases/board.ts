@@ -1,4 +1,5 @@
 import type { ActivationRepository, PlanEntry, Team } from '../adapters/activation-repository';
+import type { Clock } from '../adapters/clock';
 import type { MemberRepository } from '../adapters/member-repository';
 import { authorize, type Principal } from '../domain/access';
 import {
@@ -10,6 +11,7 @@ import {
   zeroCounts,
 } from '../domain/activation';
 import { NotFoundError } from '../domain/errors';
+import { type AfterActionReport, afterActionReport } from '../domain/report';
 
 export type BoardMember = {
   memberId: string;
@@ -143,3 +145,22 @@ async function addPlanned(
 }
 
 export type BoardUseCases = ReturnType<typeof makeBoardUseCases>;
+
+/** The after-action report of an activation, open or closed. */
+export function makeReportUseCases({
+  activations,
+  clock,
+}: {
+  activations: ActivationRepository;
+  clock: Clock;
+}) {
+  return {
+    async get(principal: Principal, activationId: string): Promise<AfterActionReport> {
+      const activation = await activations.get(activationId);
+      if (!activation) throw new NotFoundError('activation', activationId);
+      authorize(principal, 'board:read', [activation.communityId]);
+      const draftees = await activations.listDraftees(activationId);
+      return afterActionReport(activation, draftees, clock.now().toISOString());
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { type Activation, type Counts, countsOf, type Draftee, shortfall } from './activation';
+
+/** Spread of a duration over people: median, 90th percentile and slowest, in seconds. */
+export type Spread = { count: number; p50: number | null; p90: number | null; max: number | null };
+
+export type TeamReport = {
+  teamId: string;
+  gridName: string;
+  quota: number;
+  counts: Counts;
+  /** Reserves called in to fill places. */
+  backfilled: number;
+  /** Confirmed or arrived against quota. */
+  filled: number;
+  met: boolean;
+  shortfall: number;
+  firstArrivalAt?: string | undefined;
+  timeToConfirm: Spread;
+  missingSkills: string[];
+};
+
+/** What a planner reads after a drill or an emergency: how fast people were reached and came. */
+export type AfterActionReport = {
+  activationId: string;
+  communityId: string;
+  communityName: string;
+  kind: Activation['kind'];
+  level: Activation['level'];
+  drill: boolean;
+  status: Activation['status'];
+  startedAt: string;
+  endedAt?: string | undefined;
+  durationSeconds: number | null;
+  counts: Counts;
+  reminded: number;
+  backfilled: number;
+  /** Share of the alerted who answered at all (confirmed, declined or arrived). */
+  responseRate: number | null;
+  /** Share of the teams' quota filled by people who confirmed or arrived. */
+  fillRate: number | null;
+  timeToAlert: Spread;
+  timeToConfirm: Spread;
+  timeToArrive: Spread;
+  teams: TeamReport[];
+  declineReasons: { reason: string; count: number }[];
+  silent: { memberId: string; name: string; teamId: string }[];
+};
+
+const seconds = (from: string | undefined, to: string | undefined): number | undefined =>
+  from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : undefined;
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (!sorted.length) return null;
+  const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+  return Math.round((sorted[Math.max(0, index)] ?? 0) * 10) / 10;
+}
+
+/** Median, 90th percentile and maximum of a list of durations. */
+export function spread(values: readonly (number | undefined)[]): Spread {
+  const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    max: quantile(sorted, 1),
+  };
+}
+
+const answered = (d: Draftee) => d.status === 'confirmed' || d.status === 'arrived';
+
+/**
+ * The after-action report of an activation, from its draftees as they stand. Pure: the same
+ * records give the same report. Times run from the press (alert), and from the alert (confirm,
+ * arrive); an arrival without a confirmation counts for both.
+ */
+export function afterActionReport(
+  activation: Activation,
+  draftees: readonly Draftee[],
+  now: string,
+): AfterActionReport {
+  const live = draftees.filter((d) => d.status !== 'released');
+  const counts = countsOf(draftees);
+  const teams: TeamReport[] = activation.teams.map((team) => {
+    const members = draftees.filter((d) => d.teamId === team.teamId);
+    const teamCounts = countsOf(members);
+    const filled = members.filter(answered).length;
+    const arrivals = members
+      .filter((d) => d.status === 'arrived' && d.respondedAt)
+      .map((d) => d.respondedAt as string)
+      .sort();
+    return {
+      teamId: team.teamId,
+      gridName: team.gridName,
+      quota: team.quota,
+      counts: teamCounts,
+      backfilled: members.filter((d) => d.source === 'reserve').length,
+      filled,
+      met: filled >= team.quota,
+      shortfall: shortfall(team.quota, teamCounts),
+      firstArrivalAt: arrivals[0],
+      timeToConfirm: spread(members.filter(answered).map((d) => seconds(d.alertedAt, d.respondedAt))),
+      missingSkills: team.missingSkills,
+    };
+  });
+  const reasons = new Map<string, number>();
+  for (const d of live) {
+    if (d.status === 'declined') {
+      const reason = d.reason?.trim() || '—';
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+  }
+  const quota = activation.teams.reduce((n, t) => n + t.quota, 0);
+  const filled = teams.reduce((n, t) => n + Math.min(t.filled, t.quota), 0);
+  const responded = live.filter(
+    (d) => d.alertedAt && ['confirmed', 'declined', 'arrived'].includes(d.status),
+  ).length;
+  return {
+    activationId: activation.activationId,
+    communityId: activation.communityId,
+    communityName: activation.communityName,
+    kind: activation.kind,
+    level: activation.level,
+    drill: activation.drill,
+    status: activation.status,
+    startedAt: activation.startedAt,
+    endedAt: activation.endedAt,
+    durationSeconds: seconds(activation.startedAt, activation.endedAt ?? now) ?? null,
+    counts,
+    reminded: live.filter((d) => d.remindedAt).length,
+    backfilled: live.filter((d) => d.source === 'reserve').length,
+    responseRate: counts.alerted ? Math.round((responded / counts.alerted) * 1000) / 1000 : null,
+    fillRate: quota ? Math.round((filled / quota) * 1000) / 1000 : null,
+    timeToAlert: spread(live.map((d) => seconds(activation.startedAt, d.alertedAt))),
+    timeToConfirm: spread(live.filter(answered).map((d) => seconds(d.alertedAt, d.respondedAt))),
+    timeToArrive: spread(
+      live.filter((d) => d.status === 'arrived').map((d) => seconds(d.alertedAt, d.respondedAt)),
+    ),
+    teams,
+    declineReasons: [...reasons.entries()]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    silent: live
+      .filter((d) => d.status === 'noResponse' || (d.status === 'drafted' && d.alertedAt))
+      .map((d) => ({ memberId: d.memberId, name: d.name, teamId: d.teamId })),
+  };
+}

@@ -236,6 +236,18 @@ export class CheckInRepository {
       cancel.forEach((k, i) => {
         names[`#c${i}`] = k;
       });
+      // A released person leaves the alerted, delivered and failed counts too (see countsOf), so
+      // the write holds only while the alert is as read: a send settled meanwhile fails it.
+      const delta = counterDelta(release.status, 'released');
+      const alert = release.outbox.alert;
+      if (release.alertedAt) delta.alerted = (delta.alerted ?? 0) - 1;
+      if (release.deliveredAt) delta.delivered = (delta.delivered ?? 0) - 1;
+      if (alert?.state === 'failed') delta.failed = (delta.failed ?? 0) - 1;
+      const asRead = [
+        release.alertedAt ? 'attribute_exists(alertedAt)' : 'attribute_not_exists(alertedAt)',
+        release.deliveredAt ? 'attribute_exists(deliveredAt)' : 'attribute_not_exists(deliveredAt)',
+        ...(alert ? ['outbox.alert.#state = :alertState'] : []),
+      ];
       items.push(
         {
           Update: {
@@ -244,8 +256,8 @@ export class CheckInRepository {
             UpdateExpression: `SET #status = :released, #open = :false, reason = :why${cancel
               .map((_, i) => `, outbox.#c${i}.#state = :cancelled`)
               .join('')} REMOVE gsi1pk, gsi1sk`,
-            ConditionExpression: '#status = :from AND #open = :true',
-            ExpressionAttributeNames: cancel.length ? { ...names, '#state': 'state' } : names,
+            ConditionExpression: ['#status = :from AND #open = :true', ...asRead].join(' AND '),
+            ExpressionAttributeNames: cancel.length || alert ? { ...names, '#state': 'state' } : names,
             ExpressionAttributeValues: {
               ':released': 'released',
               ':false': false,
@@ -253,10 +265,11 @@ export class CheckInRepository {
               ':from': release.status,
               ':why': 'opted out of SMS',
               ...(cancel.length ? { ':cancelled': 'cancelled' } : {}),
+              ...(alert ? { ':alertState': alert.state } : {}),
             },
           },
         },
-        ...this.counters(release, counterDelta(release.status, 'released')),
+        ...this.counters(release, delta),
       );
     }
     const result = await transactWrite(this.doc, items);

@@ -19,6 +19,8 @@ export interface StructureRepository {
   getCommunity(communityId: string): Promise<Community | undefined>;
   getCommunities(communityIds: readonly string[]): Promise<Community[]>;
   listCommunities(): Promise<Community[]>;
+  /** The communities of one street. */
+  listCommunitiesOfStreet(streetId: string): Promise<Community[]>;
   /** The community with its grids and pairings, in one query. */
   getStructure(communityId: string): Promise<CommunityStructure | undefined>;
   putGrid(grid: Grid): Promise<{ created: boolean }>;
@@ -152,6 +154,16 @@ export class DynamoStructureRepository implements StructureRepository {
   async getCommunities(communityIds: readonly string[]): Promise<Community[]> {
     const items = await batchGetAll(this.doc, this.table, communityIds.map(keys.community));
     return items.map(toCommunity).sort((a, b) => a.communityId.localeCompare(b.communityId));
+  }
+
+  async listCommunitiesOfStreet(streetId: string): Promise<Community[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :s',
+      ExpressionAttributeValues: { ':s': keys.communitiesOfStreet(streetId) },
+    });
+    return items.map(toCommunity);
   }
 
   async listCommunities(): Promise<Community[]> {

@@ -27,6 +27,7 @@ import {
   modeView,
   reportView,
   standDownView,
+  streetActivationView,
   streetView,
   unitView,
 } from './schemas';
@@ -334,6 +335,36 @@ export const routes = {
         level: field(r.body, 'level'),
         drill: field(r.body, 'drill'),
         drafted: field(r.result, 'drafted'),
+      }),
+    },
+  }),
+  activateStreet: define({
+    method: 'POST',
+    path: '/streets/{streetId}/activations',
+    fn: 'switch/activate-street',
+    summary: 'One key for a whole street: switch every community of the street the caller may switch',
+    tag: 'switch',
+    auth: true,
+    table: 'write',
+    params: z.object({ streetId: slug }).strict(),
+    body: activationInput,
+    success: {
+      status: 201,
+      schema: streetActivationView,
+      description: 'The activations, and the communities skipped',
+    },
+    lambda: { timeoutSeconds: 29, memoryMb: 1769 },
+    audit: {
+      action: 'activation.startStreet',
+      target: 'street',
+      scopes: (r) => {
+        const list = field(r.result, 'activations');
+        return Array.isArray(list) ? list.map((a) => str(field(a, 'communityId'))) : [];
+      },
+      details: (r) => ({
+        kind: field(r.body, 'kind'),
+        level: field(r.body, 'level'),
+        drill: field(r.body, 'drill'),
       }),
     },
   }),

@@ -108,6 +108,12 @@ export const activationView = z.object({
   reserves: z.number().int(),
 });
 
+export const streetActivationView = z.object({
+  streetId: slug,
+  activations: z.array(activationView),
+  skipped: z.array(z.object({ communityId: slug, code: z.string(), activationId: z.string().optional() })),
+});
+
 export const modeView = z.object({ mode: z.enum(MODES), activationId: z.string().optional() });
 
 export const standDownView = z.object({ activationId: z.string(), endedAt: z.string() });

@@ -8,9 +8,15 @@ import type {
 import type { Clock, IdGenerator } from '../adapters/clock';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
-import { authorize, type Principal } from '../domain/access';
+import { authorize, can, type Principal } from '../domain/access';
 import { type Activation, type ActivationInput, modeOf, type TeamInfo } from '../domain/activation';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '../domain/errors';
 import type { CommunityStructure, Member, Mode } from '../domain/roster';
 import { type Candidate, type Formation, formTeams, rankReserves } from '../domain/team-formation';
 
@@ -206,6 +212,54 @@ export function makeActivationUseCases({ structure, members, activations, clock,
         throw alreadySwitched(communityId, result.reason === 'switched' ? result.activationId : undefined);
       }
       throw new UnavailableError('the roster kept changing under the switch; press again');
+    },
+
+    /**
+     * One key for a whole street: switches every community of the street the caller may switch,
+     * one after another. A community already switched, or outside the caller's reach, is
+     * reported as skipped; the others are switched regardless.
+     */
+    async activateStreet(
+      principal: Principal,
+      streetId: string,
+      input: ActivationInput,
+      idempotencyKey?: string,
+    ): Promise<{
+      streetId: string;
+      activations: ActivationResponse[];
+      skipped: { communityId: string; code: string; activationId?: string | undefined }[];
+    }> {
+      if (!(await structure.getStreet(streetId))) throw new NotFoundError('street', streetId);
+      const communities = await structure.listCommunitiesOfStreet(streetId);
+      const action = input.drill ? 'drill:switch' : 'emergency:switch';
+      const allowed = communities.filter((c) => can(principal, action, [c.communityId]));
+      if (communities.length > 0 && allowed.length === 0) {
+        throw new ForbiddenError(`not allowed to switch any community of street '${streetId}'`);
+      }
+      const activations: ActivationResponse[] = [];
+      const skipped: { communityId: string; code: string; activationId?: string | undefined }[] = communities
+        .filter((c) => !allowed.includes(c))
+        .map((c) => ({ communityId: c.communityId, code: 'FORBIDDEN' }));
+      for (const community of allowed) {
+        try {
+          const key = idempotencyKey === undefined ? undefined : `${idempotencyKey}:${community.communityId}`;
+          activations.push((await this.activate(principal, community.communityId, input, key)).response);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          const open = error.details.find(
+            (d): d is { activationId: string } =>
+              typeof d === 'object' &&
+              d !== null &&
+              typeof (d as { activationId?: unknown }).activationId === 'string',
+          );
+          skipped.push({
+            communityId: community.communityId,
+            code: error.code,
+            activationId: open?.activationId,
+          });
+        }
+      }
+      return { streetId, activations, skipped };
     },
 
     async getMode(principal: Principal, communityId: string): Promise<{ mode: Mode; activationId?: string }> {

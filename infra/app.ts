@@ -1,12 +1,18 @@
 import { App } from 'aws-cdk-lib';
-import { PingjiStack, type Stage } from './pingji-stack';
+import { PingjiStack } from './pingji-stack';
+import { resolveSettings } from './settings';
 
 const app = new App();
-const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-if (stage !== 'dev' && stage !== 'prod') throw new Error(`stage must be dev or prod, not '${stage}'`);
+// Context (-c stage=prod, -c region=..., -c alarmEmail=...), then the region the CDK CLI found in
+// the environment or the AWS profile, then a default, so `npx cdk synth` works offline without
+// credentials. The AWS China regions are refused with the reason.
+const settings = resolveSettings((key) => app.node.tryGetContext(key), process.env);
 
-new PingjiStack(app, `Pingji-${stage}`, {
-  stage: stage as Stage,
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  description: `Pingji (平急) one-key emergency mobilisation, ${stage}`,
+new PingjiStack(app, `Pingji-${settings.stage}`, {
+  stage: settings.stage,
+  env: { account: settings.account, region: settings.region },
+  description: `Pingji (平急) one-key emergency mobilisation, ${settings.stage}`,
+  alarmEmail: settings.alarmEmail,
+  consoleUrl: settings.consoleUrl,
+  sms: settings.sms,
 });

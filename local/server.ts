@@ -142,15 +142,25 @@ export class LocalApiServer {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > GATEWAY_BODY_LIMIT) {
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        res.end(errorBody('PAYLOAD_TOO_LARGE', 'request body too large', requestId));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk as Buffer);
+      // Over the limit the rest is read and dropped, not left unread: closing a socket with unread
+      // data resets the connection, and the client would see a reset instead of the 413.
+      if (size <= GATEWAY_BODY_LIMIT) chunks.push(chunk as Buffer);
+    }
+    if (size > GATEWAY_BODY_LIMIT) {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(errorBody('PAYLOAD_TOO_LARGE', 'request body too large', requestId));
+      return;
     }
     const body = Buffer.concat(chunks);
+
+    // A path that is not valid percent-encoding names no route; API Gateway answers it with 400.
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(errorBody('MALFORMED_PATH', 'the path is not valid percent-encoding', requestId));
+      return;
+    }
 
     for (const { route, compiled } of this.dev) {
       const params = match(compiled, method, url.pathname);

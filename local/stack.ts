@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { localConsole } from '../console/build';
 import { documentClient } from '../shared/adapters/dynamo';
 import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-network';
 import { ensureTable } from '../shared/adapters/table-admin';
@@ -182,7 +183,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       return loaded;
     };
+    // The command console (console/), built once in memory and served at `/`.
+    const consoleFiles = await localConsole({ demoUsers: DEMO_USERS });
     server = new LocalApiServer({
+      staticFiles: consoleFiles,
       routes: allRoutes,
       devRoutes: [
         ...devTokenRoutes(auth),

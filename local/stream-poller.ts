@@ -274,9 +274,12 @@ export class StreamPoller {
       shard.failures = 0;
       if (failedSequence) this.options.checkpoints?.set(shard.shardId, failedSequence);
       shard.iterator = await this.iteratorFor(shard, 'AFTER_SEQUENCE_NUMBER', failedSequence);
+      // A closed shard's last page may have failed: it is not done until read past it.
+      shard.done = false;
       return;
     }
     await sleep(Math.min(5_000, 100 * 2 ** shard.failures));
     shard.iterator = await this.iteratorFor(shard, 'AT_SEQUENCE_NUMBER', failedSequence);
+    shard.done = false;
   }
 }

@@ -1,12 +1,27 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-/** E.164 numbers, and mainland mobile numbers written without the +86 (with or without 86). */
-const PHONE_LIKE = /\+\d{7,15}(?!\d)|(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)/g;
+/**
+ * E.164 numbers, and mainland mobile numbers written without the +86 (with or without 86); and
+ * both as people also write them, split by spaces, dashes or dots (`+86 138 0013 8000`,
+ * `138-0013-8000`), as they arrive in request bodies and SMS.
+ */
+const PHONE_LIKE = new RegExp(
+  [
+    String.raw`\+\d{7,15}(?!\d)`,
+    String.raw`\+\d{1,3}(?:[ \-.]\d{2,5}){2,4}(?![\d])`,
+    String.raw`(?<!\d)(?:86)?1[3-9]\d{9}(?!\d)`,
+    String.raw`(?<![\w+])(?:86[ \-.]?)?1[3-9]\d[ \-.]\d{4}[ \-.]\d{4}(?![\w])`,
+  ].join('|'),
+  'g',
+);
 
 /** Masks every phone number in a string, keeping only the last four digits. */
 export function maskPhonesIn(text: string): string {
-  return text.replace(PHONE_LIKE, (match) => `${match.startsWith('+') ? '+' : ''}****${match.slice(-4)}`);
+  return text.replace(
+    PHONE_LIKE,
+    (match) => `${match.startsWith('+') ? '+' : ''}****${match.replace(/\D/g, '').slice(-4)}`,
+  );
 }
 
 /**

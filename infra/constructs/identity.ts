@@ -1,26 +1,50 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccountRecovery,
-  AdvancedSecurityMode,
   CfnUserPoolGroup,
   ClientAttributes,
   FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { GROUPS } from '../../shared/domain/access';
 
-export type IdentityProps = { retain: boolean };
+export type IdentityProps = {
+  /** Production keeps the user pool (and turns deletion protection on). */
+  retain: boolean;
+  /**
+   * The console's URL. With it the console client may use the OAuth authorization-code flow and
+   * return to this URL after sign-in and sign-out; without it the client has no OAuth flow at
+   * all and signs in with SRP only.
+   */
+  consoleUrl?: string | undefined;
+  /**
+   * The prefix of the Cognito sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`), unique
+   * in the region: the console's OAuth sign-in and sign-out go through it.
+   */
+  loginDomainPrefix: string;
+};
 
 /**
  * Who may sign in: a Cognito user pool with the four groups and the `custom:communities`
  * attribute the API reads, and the client the console signs in with.
+ *
+ * MFA is required, with an authenticator app (TOTP) only: one of these accounts can put a whole
+ * community into emergency mode and text thousands of people, so a leaked password alone must not
+ * be enough. SMS is not offered as a second factor, as mainland numbers would need the same
+ * template registration as the alerts, and SIM-swap makes it the weaker factor anyway.
  */
 export class Identity extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
+  /** The base URL of the Cognito sign-in domain: the console's `cognitoDomain`. */
+  readonly loginDomainUrl: string;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -35,10 +59,11 @@ export class Identity extends Construct {
         requireUppercase: true,
         requireSymbols: true,
       },
-      mfa: undefined,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.PLUS,
-      advancedSecurityMode: AdvancedSecurityMode.ENFORCED,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       deletionProtection: props.retain,
     });
@@ -48,6 +73,11 @@ export class Identity extends Construct {
         groupName: group,
       });
     }
+    // Cognito's hosted sign-in (with the TOTP enrolment MFA requires) lives on this domain.
+    this.loginDomainUrl = this.userPool
+      .addDomain('Login', { cognitoDomain: { domainPrefix: props.loginDomainPrefix } })
+      .baseUrl();
+    const consoleUrl = props.consoleUrl;
     this.client = this.userPool.addClient('Console', {
       generateSecret: false,
       authFlows: { userSrp: true },
@@ -58,6 +88,19 @@ export class Identity extends Construct {
       // Without a list a client may write every attribute, and a user could then rewrite their
       // own custom:communities, which the API trusts; only administrators may set it.
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      // CDK's default enables the code and implicit flows with an example.com callback; the
+      // console either names its own URL or gets no OAuth flow at all.
+      ...(consoleUrl
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true },
+              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+              callbackUrls: [consoleUrl],
+              logoutUrls: [consoleUrl],
+            },
+          }
+        : { disableOAuth: true }),
     });
   }
 }

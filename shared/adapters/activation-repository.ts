@@ -742,6 +742,32 @@ export class ActivationRepository {
     return this.conditionalBatches(units);
   }
 
+  /**
+   * Touches a message whose claim ran out without being settled (its sender died and the stream
+   * gave up on the record), so the stream carries it to the consumer again to be settled.
+   */
+  async nudge(
+    activationId: string,
+    memberId: string,
+    messageKey: string,
+    leaseUntil: string,
+    at: string,
+  ): Promise<boolean> {
+    const result = await transactWrite(this.doc, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.draftee(activationId, memberId),
+          UpdateExpression: 'SET outbox.#m.nudgedAt = :at',
+          ConditionExpression: 'outbox.#m.#s = :sending AND outbox.#m.leaseUntil = :lease',
+          ExpressionAttributeNames: { '#m': messageKey, '#s': 'state' },
+          ExpressionAttributeValues: { ':at': at, ':sending': 'sending', ':lease': leaseUntil },
+        },
+      },
+    ]);
+    return result.ok;
+  }
+
   /** Queues a message on a draftee under a key it has not had yet (an SMS to a team leader). */
   async queueOnce(
     activationId: string,
@@ -806,15 +832,18 @@ export class ActivationRepository {
       Update: {
         TableName: this.table,
         Key: keys.unit(lock.unitId),
+        // A backfill adds to the people the activation already holds in this unit, never replaces them.
         UpdateExpression: lock.hasMap
-          ? 'SET lockVersion = :next, engaged.#aid = :members'
+          ? 'SET lockVersion = :next, engaged.#aid = list_append(if_not_exists(engaged.#aid, :none), :members)'
           : 'SET lockVersion = :next, engaged = :map',
         ConditionExpression: `attribute_exists(pk) AND ${versionCheck} AND ${lock.hasMap ? 'attribute_exists(engaged)' : 'attribute_not_exists(engaged)'}`,
         ...(lock.hasMap ? { ExpressionAttributeNames: { '#aid': aid } } : {}),
         ExpressionAttributeValues: {
           ':next': lock.version + 1,
           ':seen': lock.version,
-          ...(lock.hasMap ? { ':members': lock.memberIds } : { ':map': { [aid]: lock.memberIds } }),
+          ...(lock.hasMap
+            ? { ':members': lock.memberIds, ':none': [] }
+            : { ':map': { [aid]: lock.memberIds } }),
         },
       },
     };

@@ -21,6 +21,8 @@ export type PhoneEntry = { phone: string; memberId: string; communityId: string;
 export type ApplyResult = 'applied' | 'replayed' | 'stale';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** Where the draftee's release sits in the opt-out transaction: after inbound, phone, member, SMS. */
+const RELEASE_INDEX = 4;
 
 /**
  * The writes of the reply path. Each one records the inbound message id in the same
@@ -203,7 +205,7 @@ export class CheckInRepository {
     inbound: Inbound;
     confirmation: { id: string; message: OutboxMessage };
     release?: Draftee | undefined;
-  }): Promise<'applied' | 'replayed'> {
+  }): Promise<'applied' | 'replayed' | 'stale'> {
     const { entry } = args;
     const items: TransactItem[] = [
       { Put: this.inboundPut(args.inbound) },
@@ -230,7 +232,7 @@ export class CheckInRepository {
     const release = args.release;
     if (release) {
       const cancel = Object.entries(release.outbox)
-        .filter(([, m]) => m.state === 'queued' || m.state === 'sending')
+        .filter(([, m]) => m.state === 'queued')
         .map(([k]) => k);
       const names: Record<string, string> = { '#status': 'status', '#open': 'open' };
       cancel.forEach((k, i) => {
@@ -275,6 +277,8 @@ export class CheckInRepository {
     const result = await transactWrite(this.doc, items);
     if (result.ok) return 'applied';
     if (result.failed.some((f) => f.index === 0)) return 'replayed';
+    // The draftee moved after it was read (a reply, or its alert settled): read it and try again.
+    if (release && result.failed.some((f) => f.index === RELEASE_INDEX)) return 'stale';
     throw new Error(`opt-out failed: ${JSON.stringify(result.failed.map((f) => [f.index, f.code]))}`);
   }
 

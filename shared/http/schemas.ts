@@ -133,6 +133,7 @@ const activationSummary = z.object({
   level: z.enum(LEVELS),
   drill: z.boolean(),
   note: z.string().optional(),
+  locale: z.enum(['zh', 'en']),
   status: z.enum(['active', 'stoodDown']),
   startedAt: z.string(),
   startedBy: z.string(),

@@ -168,8 +168,12 @@ export function makeActivationUseCases({ structure, members, activations, clock,
       for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
         const found = await structure.getStructure(communityId);
         if (!found) throw new NotFoundError('community', communityId);
-        if (found.community.mode !== 'normal')
+        if (found.community.mode !== 'normal') {
+          // The press this retries may have committed since the replay check above.
+          const same = await replay();
+          if (same) return same;
           throw alreadySwitched(communityId, found.community.activationId);
+        }
 
         const { roster, locks, engaged } = await formationContext({ members, activations }, found);
 

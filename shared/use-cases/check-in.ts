@@ -119,18 +119,24 @@ export function makeCheckInUseCases({ checkIns, activations, clock }: CheckInPor
         const optOut = parsed.kind === 'optOut';
         const open = optOut ? await checkIns.findOpenByPhone(phone.e164) : [];
         const locale = open[0]?.locale ?? 'zh';
-        const result = await checkIns.setOptOut({
-          entry,
-          optOut,
-          inbound,
-          confirmation: {
-            id: `${optOut ? 'optout' : 'optin'}-${shortId(inbound.id)}`,
-            message: queuedMessage('notice', { type: optOut ? 'optedOut' : 'optedIn' }, locale, now),
-          },
-          release: open[0],
-        });
-        if (result === 'replayed') return 'replayed';
-        return optOut ? 'optedOut' : 'optedIn';
+        let release = open[0];
+        for (let attempt = 0; ; attempt++) {
+          const result = await checkIns.setOptOut({
+            entry,
+            optOut,
+            inbound,
+            confirmation: {
+              id: `${optOut ? 'optout' : 'optin'}-${shortId(inbound.id)}`,
+              message: queuedMessage('notice', { type: optOut ? 'optedOut' : 'optedIn' }, locale, now),
+            },
+            release,
+          });
+          if (result === 'replayed') return 'replayed';
+          if (result === 'applied') return optOut ? 'optedOut' : 'optedIn';
+          if (!release || attempt >= 3) throw new Error('opt-out kept racing with the draftee');
+          const fresh = await checkIns.getDraftee(release.activationId, release.memberId);
+          release = fresh?.open ? fresh : undefined;
+        }
       }
 
       const [draftee] = await checkIns.findOpenByPhone(phone.e164);
@@ -139,7 +145,8 @@ export function makeCheckInUseCases({ checkIns, activations, clock }: CheckInPor
         if (!entry) return 'unknownPhone';
         if (entry.smsOptOut) return (await checkIns.recordInbound(inbound)) ? 'ignored' : 'replayed';
         // At most one "no call-out" answer a day per phone, however often it writes.
-        const day = now.slice(0, 10);
+        // The day as people there count it: China Standard Time, UTC+8.
+        const day = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);
         const result = await checkIns.queueLoose(
           `noactive-${shortId(`${phone.e164}/${day}`)}`,
           phone.e164,

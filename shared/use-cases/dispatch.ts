@@ -116,7 +116,11 @@ export function alertMessage(
  */
 export function makeDispatcher(ports: DispatchPorts) {
   const { activations, members, sms, clock } = ports;
-  const leaseMs = (ports.leaseSeconds ?? 60) * 1000;
+  // A claim must outlast the time one group takes to send at the configured rate.
+  const leaseMs = Math.max(
+    (ports.leaseSeconds ?? 60) * 1000,
+    ((2 * (ports.groupSize ?? 50)) / Math.max(ports.rate, 0.001)) * 1000 + 2_000,
+  );
   const maxAttempts = ports.maxAttempts ?? 6;
   const groupSize = ports.groupSize ?? 50;
   // Spread sends evenly: small slots of a twentieth of a second rather than one burst a second.
@@ -186,34 +190,40 @@ export function makeDispatcher(ports: DispatchPorts) {
       .map((d) => ({
         memberId: d.memberId,
         cancel: Object.entries(d.outbox)
-          .filter(([, m]) => (m.state === 'queued' || m.state === 'sending') && CALL_OUT_KINDS.has(m.kind))
+          // A message already claimed may be leaving this very moment: it is let finish.
+          .filter(([, m]) => m.state === 'queued' && CALL_OUT_KINDS.has(m.kind))
           .map(([k]) => k),
-        // Only people who were told they were called out are told it is over; reserves who said
-        // yes but were never needed at the muster point are thanked for standing by.
-        message: d.alertedAt
-          ? {
-              key: 'standDown',
-              value:
-                d.source === 'reserve' && d.status === 'confirmed'
-                  ? queuedMessage(
-                      'notNeeded',
-                      { type: 'notNeeded', drill: activation.drill, communityName: activation.communityName },
-                      activation.locale,
-                      now,
-                    )
-                  : queuedMessage(
-                      'standDown',
-                      {
-                        type: 'standDown',
-                        drill: activation.drill,
-                        communityName: activation.communityName,
-                        kind: activation.kind,
-                      },
-                      activation.locale,
-                      now,
-                    ),
-            }
-          : undefined,
+        // Only people who know they were called out (alerted, or already answered) are told it is
+        // over; reserves who said yes but were never needed at the muster point are thanked.
+        message:
+          d.alertedAt || d.status !== 'drafted' || d.outbox.alert?.state === 'sending'
+            ? {
+                key: 'standDown',
+                value:
+                  d.source === 'reserve' && d.status === 'confirmed'
+                    ? queuedMessage(
+                        'notNeeded',
+                        {
+                          type: 'notNeeded',
+                          drill: activation.drill,
+                          communityName: activation.communityName,
+                        },
+                        activation.locale,
+                        now,
+                      )
+                    : queuedMessage(
+                        'standDown',
+                        {
+                          type: 'standDown',
+                          drill: activation.drill,
+                          communityName: activation.communityName,
+                          kind: activation.kind,
+                        },
+                        activation.locale,
+                        now,
+                      ),
+              }
+            : undefined,
       }));
     await activations.closeDraftees(activation.activationId, closings);
     return closings.length;
@@ -242,7 +252,13 @@ export function makeDispatcher(ports: DispatchPorts) {
     return candidates;
   }
 
-  function workOf(item: Item, index: number, now: number, cancels: MessageUpdate[]): Work[] {
+  function workOf(
+    item: Item,
+    index: number,
+    now: number,
+    cancels: MessageUpdate[],
+    held: Set<number>,
+  ): Work[] {
     const key = { pk: String(item.pk), sk: String(item.sk) };
     const draftee = item.type === 'draftee';
     const outbox = (item.outbox ?? {}) as Record<string, OutboxMessage>;
@@ -252,6 +268,12 @@ export function makeDispatcher(ports: DispatchPorts) {
       a.queuedAt.localeCompare(b.queuedAt),
     )) {
       const expired = message.state === 'sending' && Date.parse(message.leaseUntil ?? '') < now;
+      if (message.state === 'sending' && !expired) {
+        // Claimed and not settled: if its sender died, nobody else will look at it again. Keep the
+        // record to be delivered again; once the lease has run out it is reconciled and settled.
+        held.add(index);
+        continue;
+      }
       if (message.state !== 'queued' && !expired) continue;
       if (draftee && !open && CALL_OUT_KINDS.has(message.kind)) {
         cancels.push({ key, messageKey, action: 'cancel' });
@@ -333,19 +355,21 @@ export function makeDispatcher(ports: DispatchPorts) {
     const items = await activations.getDraftees([...candidates.values()].map((c) => c.key));
     const now = clock.now().getTime();
     const cancels: MessageUpdate[] = [];
+    const held = new Set<number>();
     const work = items
       .flatMap((item) =>
-        workOf(item, indexOf.get(`${String(item.pk)}|${String(item.sk)}`) ?? 0, now, cancels),
+        workOf(item, indexOf.get(`${String(item.pk)}|${String(item.sk)}`) ?? 0, now, cancels, held),
       )
       .sort((a, b) => a.index - b.index);
     if (cancels.length) {
       await activations.applyMessageUpdates(cancels);
       stats.cancelled += cancels.length;
     }
-    if (!work.length) return undefined;
+    const heldAt = held.size ? Math.min(...held) : undefined;
+    if (!work.length) return heldAt;
 
     const groups = chunk(work, groupSize);
-    let failedAt: number | undefined;
+    let failedAt: number | undefined = heldAt;
     const fail = (index: number) => {
       failedAt = failedAt === undefined ? index : Math.min(failedAt, index);
     };
@@ -364,48 +388,61 @@ export function makeDispatcher(ports: DispatchPorts) {
       const taken = new Set(lost.map((u) => dedupeKeyOf(u.key, u.messageKey)));
       return group.filter((w) => !taken.has(dedupeKeyOf(w.key, w.messageKey)));
     };
+    // A claim or a settle runs while the next group is sent; if anything fails meanwhile, the
+    // error is reported where it is awaited, never left as an unhandled rejection.
+    const quiet = <T>(promise: Promise<T>): Promise<T> => {
+      promise.catch(() => undefined);
+      return promise;
+    };
     let settling: Promise<void> = Promise.resolve();
-    let nextClaim: Promise<Work[]> | undefined = claim(groups[0] ?? []);
-    for (let g = 0; g < groups.length && nextClaim; g++) {
-      const claimed = await nextClaim;
-      // Leave time to settle what is in flight; what is left is retried with the record.
-      const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
-      nextClaim = g + 1 < groups.length && remainingMs() > budget ? claim(groups[g + 1] ?? []) : undefined;
-      if (!nextClaim && g + 1 < groups.length) fail(groups[g + 1]?.[0]?.index ?? 0);
-      // One phone's messages go out in the order they were queued; different phones in parallel.
-      const byItem = new Map<string, Work[]>();
-      for (const w of claimed) {
-        const id = `${w.key.pk}|${w.key.sk}`;
-        const list = byItem.get(id);
-        if (list) list.push(w);
-        else byItem.set(id, [w]);
-      }
-      const outcomes = (
-        await pMap(
-          [...byItem.values()],
-          async (list) => {
-            const done: Outcome[] = [];
-            for (const w of list) done.push(await deliver(w));
-            return done;
-          },
-          { concurrency: 32 },
-        )
-      ).flat();
-      await settling;
-      settling = (async () => {
-        const lost = await activations.applyMessageUpdates(outcomes.map((o) => o.update));
-        if (lost.length) logger.warn('outbox updates lost a race', { count: lost.length });
-        for (const o of outcomes) {
-          if (o.update.action === 'sent') stats.sent++;
-          else if (o.update.action === 'failed') stats.failed++;
-          else if (o.update.action === 'requeue') {
-            stats.requeued++;
-            fail(o.work.index);
-          }
+    let nextClaim: Promise<Work[]> | undefined = quiet(claim(groups[0] ?? []));
+    try {
+      for (let g = 0; g < groups.length && nextClaim; g++) {
+        const claimed = await nextClaim;
+        // Leave time to settle what is in flight; what is left is retried with the record.
+        const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
+        nextClaim =
+          g + 1 < groups.length && remainingMs() > budget ? quiet(claim(groups[g + 1] ?? [])) : undefined;
+        if (!nextClaim && g + 1 < groups.length) fail(groups[g + 1]?.[0]?.index ?? 0);
+        // One phone's messages go out in the order they were queued; different phones in parallel.
+        const byItem = new Map<string, Work[]>();
+        for (const w of claimed) {
+          const id = `${w.key.pk}|${w.key.sk}`;
+          const list = byItem.get(id);
+          if (list) list.push(w);
+          else byItem.set(id, [w]);
         }
-      })();
+        const outcomes = (
+          await pMap(
+            [...byItem.values()],
+            async (list) => {
+              const done: Outcome[] = [];
+              for (const w of list) done.push(await deliver(w));
+              return done;
+            },
+            { concurrency: 32 },
+          )
+        ).flat();
+        await settling;
+        settling = quiet(
+          (async () => {
+            const lost = await activations.applyMessageUpdates(outcomes.map((o) => o.update));
+            if (lost.length) logger.warn('outbox updates lost a race', { count: lost.length });
+            for (const o of outcomes) {
+              if (o.update.action === 'sent') stats.sent++;
+              else if (o.update.action === 'failed') stats.failed++;
+              else if (o.update.action === 'requeue') {
+                stats.requeued++;
+                fail(o.work.index);
+              }
+            }
+          })(),
+        );
+      }
+    } finally {
+      // What was handed to the gateway is recorded before any error is reported.
+      await settling;
     }
-    await settling;
     return failedAt;
   }
 

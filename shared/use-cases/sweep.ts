@@ -25,6 +25,8 @@ export type SweepStats = {
   silenced: number;
   backfilled: number;
   notices: number;
+  /** Abandoned claims handed back to the stream. */
+  nudged: number;
 };
 
 /** Reserves called in one transaction, leaving room for counters and unit locks. */
@@ -115,6 +117,11 @@ export function makeSweeper(ports: SweepPorts) {
         return;
       }
       stats.backfilled += batch.length;
+      // This batch moved the locks it touched: the next batch must expect the new versions.
+      for (const unitId of new Set(batch.flatMap((d) => byId.get(d.memberId)?.unitId ?? []))) {
+        const lock = context.locks.get(unitId);
+        if (lock) context.locks.set(unitId, { ...lock, version: lock.version + 1, hasMap: true });
+      }
     }
 
     // Each team's leader hears what is missing, once for each new state of the team.
@@ -144,15 +151,18 @@ export function makeSweeper(ports: SweepPorts) {
   async function sweepOne(activation: Activation, stats: SweepStats): Promise<void> {
     const now = clock.now();
     const at = now.toISOString();
-    const draftees = await activations.listDraftees(activation.activationId);
+    let draftees = await activations.listDraftees(activation.activationId);
     const silentFor = (d: Draftee) => (d.alertedAt ? (now.getTime() - Date.parse(d.alertedAt)) / 1000 : 0);
     const silent = draftees.filter((d) => d.open && d.status === 'drafted' && d.alertedAt);
 
     const overdue = silent.filter((d) => silentFor(d) >= ports.noResponseAfterSeconds);
     if (overdue.length) {
       const cutoff = new Date(now.getTime() - ports.noResponseAfterSeconds * 1000).toISOString();
-      stats.silenced += await activations.markNoResponse(activation.activationId, overdue, cutoff);
-      for (const d of overdue) d.status = 'noResponse';
+      const marked = await activations.markNoResponse(activation.activationId, overdue, cutoff);
+      stats.silenced += marked;
+      // Someone answered in between: read again rather than guess who, so backfill counts right.
+      if (marked < overdue.length) draftees = await activations.listDraftees(activation.activationId);
+      else for (const d of overdue) d.status = 'noResponse';
     }
     const due = silent.filter(
       (d) => d.status === 'drafted' && !d.remindedAt && silentFor(d) >= ports.realertAfterSeconds,
@@ -185,6 +195,16 @@ export function makeSweeper(ports: SweepPorts) {
         at,
       );
     }
+    // A claim that ran out long ago was abandoned by a sender that died: hand it back to the stream.
+    const abandoned = now.getTime() - 60_000;
+    for (const d of draftees) {
+      for (const [key, message] of Object.entries(d.outbox)) {
+        if (message.state !== 'sending' || !message.leaseUntil || Date.parse(message.leaseUntil) > abandoned)
+          continue;
+        if (await activations.nudge(activation.activationId, d.memberId, key, message.leaseUntil, at))
+          stats.nudged++;
+      }
+    }
     // Until every planned place has become a draftee, a team only looks short.
     if (draftees.length >= activation.drafted) await backfill(activation, draftees, at, stats);
   }
@@ -192,7 +212,14 @@ export function makeSweeper(ports: SweepPorts) {
   return {
     /** One pass over every open activation. An activation that fails is logged and left for the next pass. */
     async sweep(): Promise<SweepStats> {
-      const stats: SweepStats = { activations: 0, reminded: 0, silenced: 0, backfilled: 0, notices: 0 };
+      const stats: SweepStats = {
+        activations: 0,
+        reminded: 0,
+        silenced: 0,
+        backfilled: 0,
+        notices: 0,
+        nudged: 0,
+      };
       for (const activation of await activations.listOpen()) {
         stats.activations++;
         try {

@@ -11,6 +11,7 @@ import {
   type CfnResource,
   type CfnTemplate,
   externalManagedPolicyArns,
+  flatten,
   getAttTarget,
   joinParts,
   type LambdaFunction,
@@ -22,7 +23,18 @@ import {
   roleStatements,
   statementsFor,
 } from './support/cfn';
-import { readCloudAssembly, runCdkSynth, STAGES, synthStack } from './support/synth';
+import {
+  arnTarget,
+  dataTable,
+  functionFor,
+  isTableOrIndexArn,
+  isTableStreamArn,
+  roleOf,
+  single,
+  tableKey,
+  userPool,
+} from './support/queries';
+import { readCloudAssembly, runCdkSynth, STAGES, synthStack, TEST_REGION } from './support/synth';
 
 /** The groups the HTTP contract (API.md) names in `cognito:groups`. */
 const CONTRACT_GROUPS = ['admin', 'planner', 'dutyOfficer', 'commander'];
@@ -45,42 +57,106 @@ const DYNAMODB_WRITE = new Set(
 );
 const DYNAMODB_READ_WRITE = new Set([...DYNAMODB_READ, ...DYNAMODB_WRITE]);
 const KMS_DECRYPT_ONLY = new Set(['kms:decrypt', 'kms:describekey']);
-
-const keySchema = z.array(z.object({ AttributeName: z.string(), KeyType: z.string() }));
-const globalTableProps = z.object({
-  KeySchema: keySchema,
-  AttributeDefinitions: z.array(z.object({ AttributeName: z.string(), AttributeType: z.string() })),
-  GlobalSecondaryIndexes: z.array(z.object({ IndexName: z.string(), KeySchema: keySchema })).default([]),
-  BillingMode: z.string().optional(),
-  StreamSpecification: z.object({ StreamViewType: z.string() }).optional(),
-  TimeToLiveSpecification: z.object({ AttributeName: z.string(), Enabled: z.boolean() }).optional(),
-  SSESpecification: z.object({ SSEEnabled: z.boolean(), SSEType: z.string().optional() }).optional(),
-  Replicas: z.array(
-    z.object({
-      Region: z.string(),
-      DeletionProtectionEnabled: z.boolean().optional(),
-      PointInTimeRecoverySpecification: z.object({ PointInTimeRecoveryEnabled: z.boolean() }).optional(),
-      SSESpecification: z.object({ KMSMasterKeyId: z.unknown() }).optional(),
-    }),
+const KMS_READ_WRITE = new Set([
+  ...KMS_DECRYPT_ONLY,
+  'kms:encrypt',
+  'kms:reencrypt*',
+  'kms:generatedatakey*',
+]);
+/** Reading the table's stream: the stream consumer alone. */
+const DYNAMODB_STREAM_READ = new Set(
+  ['DescribeStream', 'GetRecords', 'GetShardIterator', 'ListStreams'].map(
+    (a) => `dynamodb:${a.toLowerCase()}`,
   ),
+);
+/** What every function needs to run: its own log group, and X-Ray. */
+const RUNTIME_ACTIONS = [
+  'logs:createlogstream',
+  'logs:putlogevents',
+  'xray:puttracesegments',
+  'xray:puttelemetryrecords',
+];
+/** Sending what failed for good to the function's own failure queue. */
+const FAILURE_QUEUE_SEND = ['sqs:sendmessage', 'sqs:getqueueattributes', 'sqs:getqueueurl'];
+
+/** What a function is for, and so what its role may grant. */
+type FunctionAccess = {
+  entry: string;
+  table: RouteDef['table'];
+  /** Reads the table's stream. */
+  stream?: boolean;
+  /** Publishes SMS. */
+  sms?: boolean;
+  /** Where it hands what failed for good: the stream mapping's on-failure destination or Lambda's. */
+  failureQueue?: 'stream' | 'async';
+};
+
+/** The functions that serve no route: the stream consumer, the inbound SMS handler, the sweep. */
+const BACKGROUND_FUNCTIONS: ReadonlyArray<[string, FunctionAccess]> = [
+  [
+    'the stream consumer (messaging/stream) [table: write, stream, SMS]',
+    { entry: 'messaging/stream', table: 'write', stream: true, sms: true, failureQueue: 'stream' },
+  ],
+  [
+    'the inbound SMS handler (messaging/inbound-sms) [table: write]',
+    { entry: 'messaging/inbound-sms', table: 'write', failureQueue: 'async' },
+  ],
+  ['the sweep (timers/sweep) [table: write]', { entry: 'timers/sweep', table: 'write' }],
+];
+
+/** Every function of the service with what it is for: one per route, and the background ones. */
+const accessCases = (): Array<[string, FunctionAccess]> => [
+  ...allRoutes.map((route): [string, FunctionAccess] => [
+    `${routeKeyOf(route)} [table: ${route.table}]`,
+    { entry: route.fn, table: route.table },
+  ]),
+  ...BACKGROUND_FUNCTIONS,
+];
+
+const eventSourceMappingProps = z.object({
+  FunctionName: z.unknown(),
+  DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }) }).optional(),
 });
+const eventInvokeConfigProps = z.object({
+  FunctionName: z.unknown(),
+  DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }).optional() }).optional(),
+});
+
+/** The queue a function's stream mapping, or its asynchronous invocations, send failures to. */
+function failureQueueOf(cfn: CfnTemplate, fnId: string, kind: 'stream' | 'async'): string | undefined {
+  const destinations =
+    kind === 'stream'
+      ? resourcesOfType(cfn, 'AWS::Lambda::EventSourceMapping')
+          .map(([, r]) => eventSourceMappingProps.parse(r.Properties))
+          .filter((p) => refTarget(p.FunctionName) === fnId)
+          .map((p) => p.DestinationConfig?.OnFailure.Destination)
+      : resourcesOfType(cfn, 'AWS::Lambda::EventInvokeConfig')
+          .map(([, r]) => eventInvokeConfigProps.parse(r.Properties))
+          .filter((p) => refTarget(p.FunctionName) === fnId)
+          .map((p) => p.DestinationConfig?.OnFailure?.Destination);
+  return arnTarget(single(destinations, `${kind} failure destination of ${fnId}`));
+}
+
 const kmsKeyProps = z.object({ EnableKeyRotation: z.boolean().optional() });
-const userPoolProps = z.object({
-  AdminCreateUserConfig: z.object({ AllowAdminCreateUserOnly: z.boolean().optional() }).optional(),
-  Schema: z
-    .array(
-      z.object({
-        Name: z.string(),
-        AttributeDataType: z.string().optional(),
-        Mutable: z.boolean().optional(),
-      }),
-    )
-    .default([]),
-  DeletionProtection: z.string().optional(),
-});
 const userPoolClientProps = z.object({
   UserPoolId: z.unknown(),
   WriteAttributes: z.array(z.string()).optional(),
+  AllowedOAuthFlowsUserPoolClient: z.boolean().optional(),
+  AllowedOAuthFlows: z.array(z.string()).optional(),
+  AllowedOAuthScopes: z.array(z.string()).optional(),
+  CallbackURLs: z.array(z.string()).optional(),
+  LogoutURLs: z.array(z.string()).optional(),
+  SupportedIdentityProviders: z.array(z.string()).optional(),
+});
+const userPoolDomainProps = z.object({ UserPoolId: z.unknown(), Domain: z.unknown() });
+const stageProps = z.object({
+  ApiId: z.unknown(),
+  StageName: z.string(),
+  AutoDeploy: z.boolean().optional(),
+  AccessLogSettings: z.object({ DestinationArn: z.unknown(), Format: z.string() }).optional(),
+  DefaultRouteSettings: z
+    .object({ ThrottlingRateLimit: z.number().optional(), ThrottlingBurstLimit: z.number().optional() })
+    .optional(),
 });
 const userPoolGroupProps = z.object({ UserPoolId: z.unknown(), GroupName: z.string().optional() });
 const httpApiProps = z.object({ ProtocolType: z.string().optional() });
@@ -123,43 +199,6 @@ const routeCases = (
   label: (route: RouteDef) => string = routeKeyOf,
 ): Array<[string, RouteDef]> => routes.map((route) => [label(route), route]);
 
-/** Exactly one element, or a thrown error that says what was looked for and what was found. */
-function single<T>(items: T[], what: string): T {
-  const [item, ...rest] = items;
-  if (item === undefined || rest.length > 0) throw new Error(`expected one ${what}, found ${items.length}`);
-  return item;
-}
-
-/** The service's table: the global table keyed on `TABLE.partitionKey`. */
-function dataTable(cfn: CfnTemplate) {
-  const tables = resourcesOfType(cfn, 'AWS::DynamoDB::GlobalTable')
-    .map(([id, resource]) => ({ id, resource, props: globalTableProps.parse(resource.Properties) }))
-    .filter(({ props }) =>
-      props.KeySchema.some((k) => k.KeyType === 'HASH' && k.AttributeName === TABLE.partitionKey),
-    );
-  return single(tables, `table with partition key ${TABLE.partitionKey}`);
-}
-
-/** The KMS key every replica of the table is encrypted with. */
-function tableKey(cfn: CfnTemplate) {
-  const { props } = dataTable(cfn);
-  const ids = props.Replicas.map((r) => getAttTarget(r.SSESpecification?.KMSMasterKeyId, 'Arn'));
-  const keyIds = ids.filter((id): id is string => id !== undefined);
-  if (keyIds.length === 0 || keyIds.length < ids.length) {
-    throw new Error('some table replica is not encrypted with a KMS key of this stack');
-  }
-  const id = single([...new Set(keyIds)], 'KMS key across the table replicas');
-  return { id, resource: resourceOf(cfn, id, 'AWS::KMS::Key') };
-}
-
-/** The user pool: the one that defines the `communities` attribute the API reads. */
-function userPool(cfn: CfnTemplate) {
-  const pools = resourcesOfType(cfn, 'AWS::Cognito::UserPool')
-    .map(([id, resource]) => ({ id, resource, props: userPoolProps.parse(resource.Properties) }))
-    .filter(({ props }) => props.Schema.some((a) => a.Name === 'communities'));
-  return single(pools, 'user pool with a communities attribute');
-}
-
 /** The API routes carrying this route key, on whichever API. */
 function routesWithKey(cfn: CfnTemplate, routeKey: string) {
   return resourcesOfType(cfn, 'AWS::ApiGatewayV2::Route')
@@ -172,30 +211,12 @@ function routeResource(cfn: CfnTemplate, route: RouteDef) {
   return single(routesWithKey(cfn, routeKeyOf(route)), `route ${routeKeyOf(route)}`);
 }
 
-/** The function `AppFunction` built for a route: its description is `pingji <fn>`. */
-function functionFor(cfn: CfnTemplate, route: RouteDef): LambdaFunction {
-  return single(
-    ownFunctions(cfn).filter((fn) => fn.props.Description === `pingji ${route.fn}`),
-    `function described 'pingji ${route.fn}'`,
-  );
-}
-
-/** The logical id of the IAM role a function runs as. */
-function roleOf(fn: LambdaFunction): string {
-  const roleId = getAttTarget(fn.props.Role, 'Arn');
-  if (roleId === undefined) throw new Error(`${fn.id} does not run as a role of this stack`);
-  return roleId;
-}
-
-/** The table's ARN or one of its index ARNs, and nothing wider. */
-function isTableOrIndexArn(resource: unknown, tableId: string): boolean {
-  if (getAttTarget(resource, 'Arn') === tableId) return true;
-  const parts = joinParts(resource);
-  if (parts?.length !== 2) return false;
-  const [arn, suffix] = parts;
-  return (
-    getAttTarget(arn, 'Arn') === tableId && typeof suffix === 'string' && /^\/index\/[^/]+$/.test(suffix)
-  );
+/** The app clients of the service's user pool. */
+function poolClients(cfn: CfnTemplate) {
+  const pool = userPool(cfn);
+  return resourcesOfType(cfn, 'AWS::Cognito::UserPoolClient')
+    .map(([id, resource]) => ({ id, props: userPoolClientProps.parse(resource.Properties) }))
+    .filter(({ props }) => refTarget(props.UserPoolId) === pool.id);
 }
 
 const removalOf = (resource: CfnResource) => ({
@@ -302,7 +323,7 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
         expect(integration.IntegrationType).toBe('AWS_PROXY');
         expect(integration.PayloadFormatVersion).toBe('2.0');
         const fnId = getAttTarget(integration.IntegrationUri, 'Arn');
-        expect(fnId).toBe(functionFor(cfn(), route).id);
+        expect(fnId).toBe(functionFor(cfn(), route.fn).id);
         const invokers = resourcesOfType(cfn(), 'AWS::Lambda::Permission')
           .map(([, resource]) => permissionProps.parse(resource.Properties))
           .filter((p) => getAttTarget(p.FunctionName, 'Arn') === fnId || refTarget(p.FunctionName) === fnId)
@@ -351,6 +372,35 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
 
       expect(devRoutes).toEqual([]);
     });
+
+    it('serves them from one auto-deployed $default stage, throttled, that logs every request as JSON', () => {
+      const apiId = single(
+        [...new Set(allRoutes.map((route) => refTarget(routeResource(cfn(), route).props.ApiId)))],
+        'API holding the routes',
+      );
+      const stage = single(
+        resourcesOfType(cfn(), 'AWS::ApiGatewayV2::Stage')
+          .map(([, resource]) => stageProps.parse(resource.Properties))
+          .filter((props) => refTarget(props.ApiId) === apiId),
+        'stage of the API',
+      );
+      const logGroupId = getAttTarget(stage.AccessLogSettings?.DestinationArn, 'Arn');
+      const logGroup = logGroupProps.parse(resourceOf(cfn(), logGroupId, 'AWS::Logs::LogGroup').Properties);
+
+      expect(stage.StageName).toBe('$default');
+      expect(stage.AutoDeploy).toBe(true);
+      expect(stage.DefaultRouteSettings?.ThrottlingRateLimit).toBeGreaterThan(0);
+      expect(stage.DefaultRouteSettings?.ThrottlingBurstLimit).toBeGreaterThanOrEqual(
+        stage.DefaultRouteSettings?.ThrottlingRateLimit ?? Number.POSITIVE_INFINITY,
+      );
+      expect(logGroup.RetentionInDays).toBeGreaterThan(0);
+      const format = z
+        .record(z.string(), z.string())
+        .parse(JSON.parse(stage.AccessLogSettings?.Format ?? ''));
+      expect(Object.values(format)).toEqual(
+        expect.arrayContaining(['$context.requestId', '$context.routeKey', '$context.status']),
+      );
+    });
   });
 
   describe('Cognito', () => {
@@ -390,11 +440,65 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
         expect(client.props.WriteAttributes, client.id).not.toContain('custom:communities');
       }
     });
+
+    it('requires MFA with an authenticator app (TOTP), never SMS', () => {
+      const { props } = userPool(cfn());
+
+      expect(props.MfaConfiguration).toBe('ON');
+      expect(props.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+    });
+
+    it('blocks risky sign-ins and compromised passwords (threat protection enforced, Plus plan)', () => {
+      const { props } = userPool(cfn());
+
+      expect(props.UserPoolTier).toBe('PLUS');
+      expect(props.UserPoolAddOns?.AdvancedSecurityMode).toBe('ENFORCED');
+    });
+
+    it('gives the console client no OAuth flow, and no example.com callback, without a console URL', () => {
+      const clients = poolClients(cfn());
+
+      expect(clients.length).toBeGreaterThan(0);
+      for (const client of clients) {
+        expect(client.props.AllowedOAuthFlowsUserPoolClient ?? false, client.id).toBe(false);
+        expect(client.props.AllowedOAuthFlows ?? [], client.id).toEqual([]);
+        expect(client.props.CallbackURLs ?? [], client.id).toEqual([]);
+        expect(client.props.LogoutURLs ?? [], client.id).toEqual([]);
+      }
+    });
+
+    it('gives the console client the code flow back to -c consoleUrl, and nothing implicit', () => {
+      const consoleUrl = 'https://console.example.org/';
+      const [client, ...more] = poolClients(synthStack(stage, { consoleUrl }).cfn);
+
+      expect(more).toEqual([]);
+      expect(client?.props).toMatchObject({
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        CallbackURLs: [consoleUrl],
+        LogoutURLs: [consoleUrl],
+        SupportedIdentityProviders: ['COGNITO'],
+      });
+      expect(client?.props.AllowedOAuthScopes).toEqual(
+        expect.arrayContaining(['openid', 'email', 'profile']),
+      );
+    });
+
+    it('has a sign-in domain of its own, and outputs its URL for the console', () => {
+      const pool = userPool(cfn());
+      const domains = resourcesOfType(cfn(), 'AWS::Cognito::UserPoolDomain')
+        .map(([, resource]) => userPoolDomainProps.parse(resource.Properties))
+        .filter((domain) => refTarget(domain.UserPoolId) === pool.id);
+
+      expect(domains).toHaveLength(1);
+      expect(flatten(domains[0]?.Domain)).toBe(`pingji-${stage}-<AWS::AccountId>`);
+      expect(flatten(cfn().Outputs.LoginDomainUrl?.Value)).toMatch(/^https:\/\/.*amazoncognito\.com$/);
+    });
   });
 
   describe('Lambda', () => {
-    it('runs every function on Node.js 22 or later', () => {
-      const functions = lambdaFunctions(cfn());
+    it('runs every function of its own on Node.js 22 or later', () => {
+      const functions = ownFunctions(cfn());
       const older = functions.filter(
         (fn) => Number(/^nodejs(\d+)\.x$/.exec(fn.props.Runtime ?? '')?.[1]) < 22,
       );
@@ -402,6 +506,15 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
 
       expect(functions.length).toBeGreaterThan(0);
       expect([...older, ...unknown].map((fn) => `${fn.id}: ${fn.props.Runtime}`)).toEqual([]);
+    });
+
+    it('runs every Node.js function CDK adds for itself on Node.js 22 or later too', () => {
+      const own = new Set(ownFunctions(cfn()).map((fn) => fn.id));
+      const older = lambdaFunctions(cfn())
+        .filter((fn) => !own.has(fn.id))
+        .filter((fn) => Number(/^nodejs(\d+)\.x$/.exec(fn.props.Runtime ?? '')?.[1] ?? 22) < 22);
+
+      expect(older.map((fn) => `${fn.id}: ${fn.props.Runtime}`)).toEqual([]);
     });
 
     it('runs every function on arm64 with the handler index.handler', () => {
@@ -468,55 +581,125 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
   });
 
   describe('least privilege', () => {
-    it.each(routeCases(allRoutes, (route) => `${routeKeyOf(route)} [table: ${route.table}]`))(
-      '%s has exactly that access to the table',
-      (_key, route) => {
-        const fn = functionFor(cfn(), route);
-        const statements = roleStatements(cfn(), roleOf(fn));
-        const dynamodb = actionsFor(statements, 'dynamodb');
-        const kms = actionsFor(statements, 'kms');
+    it.each(accessCases())('%s has exactly that access to the table', (_label, access) => {
+      const statements = roleStatements(cfn(), roleOf(functionFor(cfn(), access.entry)));
+      const dynamodb = actionsFor(statements, 'dynamodb');
+      const kms = actionsFor(statements, 'kms');
+      const stream = access.stream ? DYNAMODB_STREAM_READ : new Set<string>();
 
-        expect(statements.filter((s) => s.effect === 'Allow' && s.inverted)).toEqual([]);
-        if (route.table === 'none') {
-          expect(dynamodb).toEqual([]);
-          expect(kms).toEqual([]);
-        }
-        if (route.table === 'read') {
-          expect(dynamodb).toEqual(expect.arrayContaining(['dynamodb:getitem', 'dynamodb:query']));
-          expect(dynamodb.filter((a) => !DYNAMODB_READ.has(a))).toEqual([]);
-          expect(kms.filter((a) => !KMS_DECRYPT_ONLY.has(a))).toEqual([]);
-        }
-        if (route.table === 'write') {
-          expect(dynamodb).toEqual(
-            expect.arrayContaining(['dynamodb:getitem', 'dynamodb:query', ...DYNAMODB_WRITE]),
-          );
-          expect(dynamodb.filter((a) => !DYNAMODB_READ_WRITE.has(a))).toEqual([]);
-        }
-      },
-    );
+      expect(statements.filter((s) => s.effect === 'Allow' && s.inverted)).toEqual([]);
+      if (access.table === 'none') {
+        expect(dynamodb).toEqual([]);
+        expect(kms).toEqual([]);
+      }
+      if (access.table === 'read') {
+        expect(dynamodb).toEqual(expect.arrayContaining(['dynamodb:getitem', 'dynamodb:query']));
+        expect(dynamodb.filter((a) => !DYNAMODB_READ.has(a) && !stream.has(a))).toEqual([]);
+        expect(kms.filter((a) => !KMS_DECRYPT_ONLY.has(a))).toEqual([]);
+      }
+      if (access.table === 'write') {
+        expect(dynamodb).toEqual(
+          expect.arrayContaining(['dynamodb:getitem', 'dynamodb:query', ...DYNAMODB_WRITE]),
+        );
+        expect(dynamodb.filter((a) => !DYNAMODB_READ_WRITE.has(a) && !stream.has(a))).toEqual([]);
+      }
+    });
 
-    it.each(routeCases(allRoutes.filter((route) => route.table !== 'none')))(
+    it.each(accessCases().filter(([, access]) => access.table !== 'none'))(
       '%s reaches only the table, its indexes and the table key',
-      (_key, route) => {
+      (_label, access) => {
         const tableId = dataTable(cfn()).id;
         const keyId = tableKey(cfn()).id;
-        const statements = roleStatements(cfn(), roleOf(functionFor(cfn(), route)));
+        const statements = roleStatements(cfn(), roleOf(functionFor(cfn(), access.entry)));
         const dynamodbResources = statementsFor(statements, 'dynamodb').flatMap((s) => s.resources);
         const kmsResources = statementsFor(statements, 'kms').flatMap((s) => s.resources);
+        const allowed = (r: unknown) =>
+          isTableOrIndexArn(r, tableId) || (access.stream === true && isTableStreamArn(r, tableId));
 
         expect(dynamodbResources.length).toBeGreaterThan(0);
-        expect(dynamodbResources.filter((r) => !isTableOrIndexArn(r, tableId))).toEqual([]);
+        expect(dynamodbResources.filter((r) => !allowed(r))).toEqual([]);
         expect(kmsResources.length).toBeGreaterThan(0);
         expect(kmsResources.filter((r) => getAttTarget(r, 'Arn') !== keyId)).toEqual([]);
       },
     );
 
-    it('attaches no AWS managed policy that reaches data or grants everything', () => {
-      const broad = ownFunctions(cfn())
-        .flatMap((fn) => externalManagedPolicyArns(cfn(), roleOf(fn)).map((arn) => JSON.stringify(arn)))
-        .filter((arn) => /dynamodb|kms|administrator|poweruser|fullaccess/i.test(arn));
+    it.each(accessCases())('%s is allowed nothing beyond its job', (_label, access) => {
+      const fn = functionFor(cfn(), access.entry);
+      const allows = roleStatements(cfn(), roleOf(fn)).filter((s) => s.effect === 'Allow');
+      const permitted = new Set([
+        ...RUNTIME_ACTIONS,
+        ...(access.table === 'read' ? [...DYNAMODB_READ, ...KMS_DECRYPT_ONLY] : []),
+        ...(access.table === 'write' ? [...DYNAMODB_READ_WRITE, ...KMS_READ_WRITE] : []),
+        ...(access.stream ? DYNAMODB_STREAM_READ : []),
+        ...(access.failureQueue ? FAILURE_QUEUE_SEND : []),
+        ...(access.sms ? ['sns:publish'] : []),
+      ]);
+      const actions = allows.flatMap((s) => s.actions.map((a) => a.toLowerCase()));
 
-      expect(broad).toEqual([]);
+      expect(actions.filter((a) => !permitted.has(a))).toEqual([]);
+      const logGroupId = refTarget(fn.props.LoggingConfig?.LogGroup);
+      const logResources = statementsFor(allows, 'logs').flatMap((s) => s.resources);
+      expect(logResources.length).toBeGreaterThan(0);
+      expect(logResources.filter((r) => getAttTarget(r, 'Arn') !== logGroupId)).toEqual([]);
+      const queueResources = statementsFor(allows, 'sqs').flatMap((s) => s.resources);
+      const ownQueue = access.failureQueue ? failureQueueOf(cfn(), fn.id, access.failureQueue) : undefined;
+      expect(queueResources.filter((r) => arnTarget(r) !== ownQueue)).toEqual([]);
+    });
+
+    it.each(accessCases())('%s may use * as a resource only where no ARN exists', (_label, access) => {
+      const statements = roleStatements(cfn(), roleOf(functionFor(cfn(), access.entry)));
+      const onEverything = statements
+        .filter((s) => s.effect === 'Allow' && s.resources.includes('*'))
+        .flatMap((s) => s.actions.map((a) => a.toLowerCase()));
+      const noArn = new Set([
+        'xray:puttracesegments',
+        'xray:puttelemetryrecords',
+        ...(access.sms ? ['sns:publish'] : []),
+      ]);
+
+      expect(onEverything.filter((a) => !noArn.has(a))).toEqual([]);
+    });
+
+    it('lets only the stream consumer publish SMS, and only to phone numbers: every topic is denied', () => {
+      const consumer = functionFor(cfn(), 'messaging/stream');
+      const snsByFunction = ownFunctions(cfn()).map((fn) => ({
+        fn,
+        sns: roleStatements(cfn(), roleOf(fn)).filter((s) =>
+          s.actions.some((a) => a === '*' || a.toLowerCase().startsWith('sns:')),
+        ),
+      }));
+
+      expect(snsByFunction.filter(({ fn, sns }) => fn.id !== consumer.id && sns.length > 0)).toEqual([]);
+      const consumerSns = snsByFunction.find(({ fn }) => fn.id === consumer.id)?.sns ?? [];
+      expect(
+        consumerSns.map((s) => ({
+          effect: s.effect,
+          actions: s.actions,
+          resources: s.resources.map(flatten),
+          inverted: s.inverted,
+          condition: s.condition,
+        })),
+      ).toEqual(
+        expect.arrayContaining([
+          { effect: 'Allow', actions: ['sns:Publish'], resources: ['*'], inverted: false, condition: {} },
+          {
+            effect: 'Deny',
+            actions: ['sns:Publish'],
+            resources: ['arn:<AWS::Partition>:sns:*:*:*'],
+            inverted: false,
+            condition: {},
+          },
+        ]),
+      );
+      expect(consumerSns).toHaveLength(2);
+    });
+
+    it('attaches no AWS managed policy to any function', () => {
+      const managed = ownFunctions(cfn()).flatMap((fn) =>
+        externalManagedPolicyArns(cfn(), roleOf(fn)).map((arn) => `${fn.id}: ${JSON.stringify(arn)}`),
+      );
+
+      expect(managed).toEqual([]);
     });
   });
 });
@@ -539,6 +722,18 @@ describe('prod keeps its data', () => {
   ])('retains the %s on stack deletion and replacement', (_name, resource) => {
     expect(removalOf(resource())).toEqual({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it.each([
+    ['log group', 'AWS::Logs::LogGroup'],
+    ['KMS key', 'AWS::KMS::Key'],
+  ])('retains every %s', (_name, type) => {
+    const resources = resourcesOfType(cfn(), type);
+
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.filter(([, r]) => removalOf(r).DeletionPolicy !== 'Retain').map(([id]) => id)).toEqual(
+      [],
+    );
+  });
 });
 
 describe('dev can be torn down', () => {
@@ -556,10 +751,41 @@ describe('dev can be torn down', () => {
   ])('deletes the %s with the stack', (_name, resource) => {
     expect(removalOf(resource())).toEqual({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
+
+  it.each([
+    ['log group', 'AWS::Logs::LogGroup'],
+    ['KMS key', 'AWS::KMS::Key'],
+  ])('deletes every %s with the stack', (_name, type) => {
+    const resources = resourcesOfType(cfn(), type);
+
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.filter(([, r]) => removalOf(r).DeletionPolicy !== 'Delete').map(([id]) => id)).toEqual(
+      [],
+    );
+  });
 });
 
-/** The real CLI synthesis bundles 16+ functions with esbuild: allow it minutes, not seconds. */
-const CDK_SYNTH_TIMEOUT_MS = 150_000;
+describe.each(STAGES)('the outputs of the %s stack', (stage) => {
+  it('name what deploying and operating it needs', () => {
+    const outputs = Object.keys(synthStack(stage).cfn.Outputs);
+
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'UserPoolId',
+        'UserPoolClientId',
+        'LoginDomainUrl',
+        'TableName',
+        'InboundSmsTopicArn',
+        'AlarmTopicArn',
+        'DashboardUrl',
+      ]),
+    );
+  });
+});
+
+/** The real CLI synthesis bundles 25+ functions with esbuild: allow it minutes, not seconds. */
+const CDK_SYNTH_TIMEOUT_MS = 240_000;
 
 describe('npx cdk synth', () => {
   it(
@@ -568,11 +794,16 @@ describe('npx cdk synth', () => {
       const outdir = mkdtempSync(join(tmpdir(), 'pingji-cdk-synth-'));
       try {
         await runCdkSynth('dev', outdir, CDK_SYNTH_TIMEOUT_MS);
-        const { template, fileAssets } = readCloudAssembly(outdir, 'dev');
+        const { template, environment, fileAssets } = readCloudAssembly(outdir, 'dev');
         const functions = ownFunctions(template);
 
+        expect(environment).toBe(`aws://unknown-account/${TEST_REGION}`);
         expect(functions.map((fn) => fn.props.Description)).toEqual(
-          expect.arrayContaining(allRoutes.map((route) => `pingji ${route.fn}`)),
+          expect.arrayContaining(
+            [...allRoutes.map((route) => route.fn), ...BACKGROUND_FUNCTIONS.map(([, f]) => f.entry)].map(
+              (entry) => `pingji ${entry}`,
+            ),
+          ),
         );
         const problems: string[] = [];
         for (const fn of functions) {

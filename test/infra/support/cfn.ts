@@ -14,7 +14,12 @@ const cfnResource = z.object({
   Metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const cfnTemplate = z.object({ Resources: z.record(z.string(), cfnResource) });
+const cfnOutput = z.object({ Value: z.unknown(), Description: z.string().optional() });
+
+export const cfnTemplate = z.object({
+  Resources: z.record(z.string(), cfnResource),
+  Outputs: z.record(z.string(), cfnOutput).default({}),
+});
 
 export type CfnResource = z.infer<typeof cfnResource>;
 export type CfnTemplate = z.infer<typeof cfnTemplate>;
@@ -61,11 +66,14 @@ export const lambdaFunctionProps = z.object({
   Runtime: z.string().optional(),
   Handler: z.string().optional(),
   Architectures: z.array(z.string()).optional(),
-  Description: z.string().optional(),
+  Description: z.unknown().optional(),
   Role: z.unknown(),
   Environment: z.object({ Variables: z.record(z.string(), z.unknown()).default({}) }).optional(),
   LoggingConfig: z.object({ LogGroup: z.unknown().optional() }).optional(),
   Code: z.object({ S3Key: z.unknown().optional() }).optional(),
+  Timeout: z.number().optional(),
+  MemorySize: z.number().optional(),
+  ReservedConcurrentExecutions: z.number().optional(),
 });
 
 export type LambdaFunction = { id: string; props: z.infer<typeof lambdaFunctionProps> };
@@ -76,7 +84,7 @@ export type LambdaFunction = { id: string; props: z.infer<typeof lambdaFunctionP
  * AppFunction, so the service's conventions do not apply to them.
  */
 const FRAMEWORK_FUNCTION_ID =
-  /[0-9a-f]{32}|^Custom.*CustomResourceProvider|framework(onEvent|onTimeout|isComplete)/;
+  /[0-9a-f]{32}|^Custom.*CustomResourceProvider|framework(onEvent|onTimeout|isComplete)/i;
 
 /** Every Lambda function in the template. */
 export function lambdaFunctions(cfn: CfnTemplate): LambdaFunction[] {
@@ -92,11 +100,14 @@ export function ownFunctions(cfn: CfnTemplate): LambdaFunction[] {
 }
 
 const statement = z.object({
+  Sid: z.string().optional(),
   Effect: z.enum(['Allow', 'Deny']),
+  Principal: z.unknown().optional(),
   Action: z.union([z.string(), z.array(z.string())]).optional(),
   NotAction: z.unknown().optional(),
   Resource: z.unknown().optional(),
   NotResource: z.unknown().optional(),
+  Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 const policyDocument = z.object({ Statement: z.array(statement) });
 const attachedPolicy = z.object({ PolicyDocument: policyDocument, Roles: z.array(z.unknown()).default([]) });
@@ -106,11 +117,16 @@ const roleProps = z.object({
 });
 
 export type PolicyStatement = {
+  sid: string | undefined;
   effect: 'Allow' | 'Deny';
+  /** For resource policies (topic, queue, key): who the statement is about. */
+  principal: unknown;
   actions: string[];
   resources: unknown[];
   /** `NotAction` or `NotResource`: grants everything but a list, which no function here needs. */
   inverted: boolean;
+  /** Operator → key → value, as written. */
+  condition: Record<string, Record<string, unknown>>;
 };
 
 const asList = (value: unknown): unknown[] =>
@@ -118,11 +134,25 @@ const asList = (value: unknown): unknown[] =>
 
 function statementsOf(document: z.infer<typeof policyDocument>): PolicyStatement[] {
   return document.Statement.map((s) => ({
+    sid: s.Sid,
     effect: s.Effect,
+    principal: s.Principal,
     actions: s.Action === undefined ? [] : typeof s.Action === 'string' ? [s.Action] : s.Action,
     resources: asList(s.Resource),
     inverted: s.NotAction !== undefined || s.NotResource !== undefined,
+    condition: s.Condition ?? {},
   }));
+}
+
+/** The statements of a policy document (a topic, queue or key policy, or an IAM policy). */
+export function policyStatements(document: unknown): PolicyStatement[] {
+  return statementsOf(policyDocument.parse(document));
+}
+
+/** The statements of one IAM policy resource (`AWS::IAM::Policy`), and the roles it is attached to. */
+export function iamPolicy(cfn: CfnTemplate, id: string): { statements: PolicyStatement[]; roles: unknown[] } {
+  const policy = attachedPolicy.parse(resourceOf(cfn, id, 'AWS::IAM::Policy').Properties);
+  return { statements: statementsOf(policy.PolicyDocument), roles: policy.Roles };
 }
 
 /**
@@ -161,4 +191,22 @@ export function actionsFor(statements: PolicyStatement[], service: string): stri
 /** The Allow statements that grant anything in `service`. */
 export function statementsFor(statements: PolicyStatement[], service: string): PolicyStatement[] {
   return statements.filter((s) => s.effect === 'Allow' && actionsFor([s], service).length > 0);
+}
+
+/**
+ * A string value with its references written out as cdk-nag writes them, `<Ref>` and
+ * `<Id.Attribute>`: a plain string as it is, a `Ref`, a `Fn::GetAtt`, or an `Fn::Join` of those.
+ * Undefined for anything else.
+ */
+export function flatten(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const target = refTarget(value);
+  if (target !== undefined) return `<${target}>`;
+  const att = getAtt.safeParse(value);
+  if (att.success) return `<${att.data['Fn::GetAtt'].join('.')}>`;
+  const parsed = join.safeParse(value);
+  if (!parsed.success) return undefined;
+  const [separator, parts] = parsed.data['Fn::Join'];
+  const flat = parts.map(flatten);
+  return flat.every((part): part is string => part !== undefined) ? flat.join(separator) : undefined;
 }

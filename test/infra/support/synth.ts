@@ -7,14 +7,14 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../../../infra/constructs/app-function';
-import { PingjiStack, type Stage } from '../../../infra/pingji-stack';
+import { PingjiStack, type PingjiStackProps, type Stage } from '../../../infra/pingji-stack';
 import { type CfnTemplate, cfnTemplate } from './cfn';
 
 /**
- * The region the tests synthesise for. The table's replica settings need a concrete region, and
- * this is the one the project targets (it is also the vitest `AWS_REGION`).
+ * The region the tests synthesise for. The table's replica settings need a concrete region; this
+ * is the default `infra/app.ts` falls back to. (Not a China region: the app refuses those.)
  */
-export const TEST_REGION = 'cn-north-1';
+export const TEST_REGION = 'ap-southeast-1';
 
 export const STAGES: readonly Stage[] = ['dev', 'prod'];
 
@@ -35,26 +35,44 @@ function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.parse(JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'))).context;
 }
 
-const synthesised = new Map<Stage, Synthesised>();
+/** What a test may set on the stack beyond its stage: the settings `infra/app.ts` reads from context. */
+export type StackOptions = Omit<PingjiStackProps, 'stage' | 'env'>;
 
 /**
- * The stack of a stage, synthesised in-process once per test file and reused. Bundling is skipped
- * (`aws:cdk:bundling-stacks: []`), so this takes a second or two instead of running esbuild for
- * every function; the real bundles are checked by {@link runCdkSynth}.
+ * A fresh app holding the stack of a stage, not yet synthesised, with the feature flags of
+ * `cdk.json`, bundling skipped (`aws:cdk:bundling-stacks: []`) and no built-in template
+ * validation, so synthesising it takes a second instead of running esbuild for every function;
+ * the real bundles and the validation are checked by {@link runCdkSynth}.
  */
-export function synthStack(stage: Stage): Synthesised {
-  const cached = synthesised.get(stage);
+export function buildApp(
+  stage: Stage,
+  options: StackOptions = {},
+  outdir?: string,
+): { app: App; stack: PingjiStack } {
+  const app = new App({
+    ...(outdir ? { outdir } : {}),
+    context: { ...cdkJsonContext(), stage, 'aws:cdk:bundling-stacks': [] },
+    // CDK's built-in CloudFormation validation loads its schemas for a quarter of a minute in
+    // every test file; the real `cdk synth` test runs it.
+    builtinCloudFormationValidation: false,
+  });
+  const stack = new PingjiStack(app, stackName(stage), { ...options, stage, env: { region: TEST_REGION } });
+  return { app, stack };
+}
+
+const synthesised = new Map<string, Synthesised>();
+
+/** The stack of a stage (with these options), synthesised in-process once per test file and reused. */
+export function synthStack(stage: Stage, options: StackOptions = {}): Synthesised {
+  const cacheKey = JSON.stringify([stage, options]);
+  const cached = synthesised.get(cacheKey);
   if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), 'pingji-infra-test-'));
   try {
-    const app = new App({
-      outdir,
-      context: { ...cdkJsonContext(), stage, 'aws:cdk:bundling-stacks': [] },
-    });
-    const stack = new PingjiStack(app, stackName(stage), { stage, env: { region: TEST_REGION } });
+    const { stack } = buildApp(stage, options, outdir);
     const template = Template.fromStack(stack);
     const result = { template, cfn: cfnTemplate.parse(template.toJSON()) };
-    synthesised.set(stage, result);
+    synthesised.set(cacheKey, result);
     return result;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -71,13 +89,19 @@ const CREDENTIALS_AND_TARGET = [
   'AWS_PROFILE',
   'CDK_DEFAULT_ACCOUNT',
   'CDK_DEFAULT_REGION',
+  'AWS_DEFAULT_REGION',
 ];
 
 /**
  * Runs the real `npx cdk synth` for a stage into `outdir`, bundling every function with esbuild.
  * Offline: no lookups, no notices, no telemetry, no credentials, no instance metadata.
  */
-export async function runCdkSynth(stage: Stage, outdir: string, timeoutMs: number): Promise<void> {
+export async function runCdkSynth(
+  stage: Stage,
+  outdir: string,
+  timeoutMs: number,
+  context: Record<string, string> = {},
+): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_REGION: TEST_REGION,
@@ -88,9 +112,13 @@ export async function runCdkSynth(stage: Stage, outdir: string, timeoutMs: numbe
   for (const name of CREDENTIALS_AND_TARGET) {
     delete env[name];
   }
+  const contextArgs = Object.entries({ ...context, stage }).flatMap(([key, value]) => [
+    '-c',
+    `${key}=${value}`,
+  ]);
   await run(
     'npx',
-    ['cdk', 'synth', '--quiet', '--no-notices', '--no-lookups', '-c', `stage=${stage}`, '-o', outdir],
+    ['cdk', 'synth', '--quiet', '--no-notices', '--no-lookups', ...contextArgs, '-o', outdir],
     {
       cwd: PROJECT_ROOT,
       timeout: timeoutMs,
@@ -103,7 +131,11 @@ export async function runCdkSynth(stage: Stage, outdir: string, timeoutMs: numbe
 const manifest = z.object({
   artifacts: z.record(
     z.string(),
-    z.object({ type: z.string(), properties: z.record(z.string(), z.unknown()).optional() }),
+    z.object({
+      type: z.string(),
+      environment: z.string().optional(),
+      properties: z.record(z.string(), z.unknown()).optional(),
+    }),
   ),
 });
 const stackProperties = z.object({ templateFile: z.string() });
@@ -115,6 +147,8 @@ const assetManifest = z.object({
 export type CloudAssembly = {
   /** The stack's template as the CLI wrote it. */
   template: CfnTemplate;
+  /** Where the stack deploys: `aws://<account or unknown-account>/<region>`. */
+  environment: string | undefined;
   /** File assets of the stack: asset hash → the directory the CLI staged it in. */
   fileAssets: Map<string, string>;
 };
@@ -135,5 +169,5 @@ export function readCloudAssembly(outdir: string, stage: Stage): CloudAssembly {
       if (asset.source.path !== undefined) fileAssets.set(hash, join(outdir, asset.source.path));
     }
   }
-  return { template, fileAssets };
+  return { template, environment: stack.environment, fileAssets };
 }

@@ -136,9 +136,7 @@ describe('memberInput', () => {
   });
 
   it('refuses a field it does not know', () => {
-    expect(issues(memberInput, { ...minimal, age: 70 })).toEqual([
-      { path: '(body)', message: expect.stringContaining('age') },
-    ]);
+    expect(issues(memberInput, { ...minimal, age: 70 })).toEqual([{ path: 'age', message: 'unknown field' }]);
   });
 
   it('refuses text where it expects a boolean', () => {
@@ -167,8 +165,8 @@ describe('memberPatch', () => {
 
   it('refuses a field it does not know, such as the member id', () => {
     expect(issues(memberPatch, { memberId: 'x' })).toContainEqual({
-      path: '(body)',
-      message: expect.stringContaining('memberId'),
+      path: 'memberId',
+      message: 'unknown field',
     });
   });
 });

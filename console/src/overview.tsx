@@ -1,0 +1,151 @@
+import { useEffect, useState } from 'preact/hooks';
+import { can } from '../../shared/domain/access';
+import { useI18n } from './i18n';
+import { hrefOf, navigate } from './route';
+import { useServices } from './services';
+import { SwitchDialog } from './switch';
+import type { CommunityDetail } from './types';
+import { ErrorNote, GridTile, Icon, ModePill, messageOf, usePoll } from './ui';
+
+const OVERVIEW_POLL_MS = 10_000;
+
+/** Every community the user may see: its mode, its grids by grade, and its key. */
+export function Overview() {
+  const { api } = useServices();
+  const { t } = useI18n();
+  const [communities, setCommunities] = useState<CommunityDetail[]>();
+  const [error, setError] = useState<string>();
+  const [nonce, setNonce] = useState(0);
+
+  useEffect(() => {
+    document.title = t('appTitle');
+  }, [t]);
+
+  usePoll(
+    async () => {
+      try {
+        const list = await api.communities();
+        const details = await Promise.all(list.map((c) => api.community(c.communityId)));
+        setCommunities(details);
+        setError(undefined);
+      } catch (e) {
+        setError(messageOf(e));
+      }
+    },
+    OVERVIEW_POLL_MS,
+    [api, nonce],
+  );
+
+  return (
+    <section class="overview" aria-labelledby="overview-title">
+      <h1 id="overview-title">{t('overviewTitle')}</h1>
+      {error && <ErrorNote message={error} onRetry={() => setNonce((n) => n + 1)} />}
+      {!communities && !error && <p class="loading">{t('loading')}</p>}
+      {communities?.length === 0 && <p>{t('noCommunities')}</p>}
+      <div class="community-list">
+        {communities?.map((community) => (
+          <CommunityCard
+            key={community.communityId}
+            community={community}
+            onSwitched={() => setNonce((n) => n + 1)}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function CommunityCard(props: { community: CommunityDetail; onSwitched: () => void }) {
+  const { session } = useServices();
+  const { t, labels } = useI18n();
+  const { community } = props;
+  const [dialog, setDialog] = useState<{ drill: boolean }>();
+  const id = community.communityId;
+  const headingId = `community-${id}`;
+  const reasonId = `switch-reason-${id}`;
+  const canEmergency = can(session, 'emergency:switch', [id]);
+  const canDrill = can(session, 'drill:switch', [id]);
+  const normal = community.mode === 'normal';
+
+  let reason: string | undefined;
+  if (!normal) reason = t('reasonAlreadySwitched', { mode: labels.mode[community.mode] });
+  else if (!canEmergency) reason = canDrill ? t('reasonPlannerDrillOnly') : t('reasonNoSwitch');
+
+  const grids = [...community.grids];
+
+  return (
+    <article
+      class={`community community-${community.mode}`}
+      aria-labelledby={headingId}
+      data-community={id}
+      data-mode={community.mode}
+    >
+      <header class="community-head">
+        <h2 id={headingId}>{community.name}</h2>
+        <ModePill mode={community.mode} large />
+      </header>
+
+      {!normal && community.activationId && (
+        <a class="button board-link" href={hrefOf({ page: 'board', activationId: community.activationId })}>
+          {t('openBoard')}
+        </a>
+      )}
+
+      <div class="switch-area">
+        <button
+          type="button"
+          class="switch-key"
+          disabled={!normal || !canEmergency}
+          aria-describedby={reason ? reasonId : `${reasonId}-hint`}
+          onClick={() => setDialog({ drill: false })}
+        >
+          <span class="switch-key-label">{t('switchKey')}</span>
+          <span class="switch-key-hint" id={`${reasonId}-hint`}>
+            {t('switchKeyHint')}
+          </span>
+        </button>
+        {reason && (
+          <p class="switch-reason" id={reasonId}>
+            <Icon name="warning" /> {reason}
+          </p>
+        )}
+        <button
+          type="button"
+          class="button drill-button"
+          disabled={!normal || !canDrill}
+          onClick={() => setDialog({ drill: true })}
+        >
+          <Icon name="flag" /> {t('startDrill')}
+        </button>
+      </div>
+
+      <section class="grids" aria-label={t('gridsHeading', { n: grids.length })}>
+        <h3>{t('gridsHeading', { n: grids.length })}</h3>
+        <ul class="grid-tiles">
+          {grids.map((grid) => (
+            <GridTile key={grid.gridId} name={grid.name} level={grid.level} title={grid.musterPoint} />
+          ))}
+        </ul>
+        <p class="legend">{t('gridLegend')}</p>
+      </section>
+
+      <footer class="community-foot">
+        <a href={hrefOf({ page: 'roster', communityId: id })}>{t('openRoster')}</a>
+      </footer>
+
+      {dialog && (
+        <SwitchDialog
+          community={community}
+          initialDrill={dialog.drill}
+          drillOnly={!canEmergency}
+          onClose={() => setDialog(undefined)}
+          onSwitched={(activationId) => {
+            setDialog(undefined);
+            props.onSwitched();
+            navigate({ page: 'board', activationId });
+          }}
+        />
+      )}
+    </article>
+  );
+}

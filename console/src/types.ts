@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import type { PhoneMessage } from '../../shared/adapters/simulated-phone-network';
+import type { Group } from '../../shared/domain/access';
+import type { GridLevel, Mode, Role, Skill } from '../../shared/domain/roster';
+import type {
+  activationView,
+  boardMemberView,
+  boardView,
+  communityDetailView,
+  communityView,
+  importResultView,
+  memberPageView,
+  memberView,
+  modeView,
+} from '../../shared/http/schemas';
+
+// The console speaks the API's own shapes: these are the zod schemas' types, erased at build time.
+export type Community = z.infer<typeof communityView>;
+export type CommunityDetail = z.infer<typeof communityDetailView>;
+export type Grid = CommunityDetail['grids'][number];
+export type Member = z.infer<typeof memberView>;
+export type MemberPage = z.infer<typeof memberPageView>;
+export type ImportResult = z.infer<typeof importResultView>;
+export type ActivationCreated = z.infer<typeof activationView>;
+export type Board = z.infer<typeof boardView>;
+export type BoardTeam = Board['teams'][number];
+export type BoardMember = z.infer<typeof boardMemberView>;
+export type DrafteeStatus = BoardMember['status'];
+export type ModeView = z.infer<typeof modeView>;
+export type SmsMessage = Omit<PhoneMessage, 'dedupeKey'>;
+
+export type { GridLevel, Group, Mode, Role, Skill };
+
+export const GROUP_LIST: readonly Group[] = ['admin', 'planner', 'dutyOfficer', 'commander'];
+
+export const ROLE_LIST: readonly Role[] = [
+  'gridLeader',
+  'fullTimeGridWorker',
+  'partTimeGridWorker',
+  'auxiliary',
+  'servingPartyMember',
+  'volunteer',
+];
+
+export const SKILL_LIST: readonly Skill[] = [
+  'firstAid',
+  'medical',
+  'rescue',
+  'driving',
+  'electrician',
+  'counselling',
+  'logistics',
+  'interpreting',
+];

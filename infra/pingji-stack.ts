@@ -86,7 +86,15 @@ export class PingjiStack extends Stack {
       failureQueues: [...this.messaging.streamFailures.queues, ...this.messaging.inboundFailures.queues],
     });
 
-    new Console(this, 'Console', { apiUrl: this.api.httpApi.apiEndpoint, identity: this.identity, retain });
+    const site = new Console(this, 'Console', {
+      apiUrl: this.api.httpApi.apiEndpoint,
+      identity: this.identity,
+      retain,
+      cognitoDomain: this.identity.loginDomainUrl,
+      redirectUri: props.consoleUrl,
+    });
+    // Without a console URL of its own, the console signs in at its CloudFront address.
+    if (!props.consoleUrl) this.identity.allowConsoleSignIn(`${site.url}/`);
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
     new CfnOutput(this, 'LoginDomainUrl', { value: this.identity.loginDomainUrl });

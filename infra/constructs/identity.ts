@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  type CfnUserPoolClient,
   CfnUserPoolGroup,
   ClientAttributes,
   FeaturePlan,
@@ -102,5 +103,23 @@ export class Identity extends Construct {
           }
         : { disableOAuth: true }),
     });
+  }
+
+  /**
+   * Lets the console sign in at its own address (the CloudFront URL, known only as a token):
+   * the authorization code flow, back to that URL and nowhere else. Used when no `consoleUrl`
+   * was given, so one deploy gives a console that can sign in.
+   */
+  allowConsoleSignIn(url: string): void {
+    const cfn = this.client.node.defaultChild as CfnUserPoolClient;
+    cfn.allowedOAuthFlowsUserPoolClient = true;
+    cfn.allowedOAuthFlows = ['code'];
+    cfn.allowedOAuthScopes = [
+      OAuthScope.OPENID.scopeName,
+      OAuthScope.EMAIL.scopeName,
+      OAuthScope.PROFILE.scopeName,
+    ];
+    cfn.callbackUrLs = [url];
+    cfn.logoutUrLs = [url];
   }
 }

@@ -144,8 +144,8 @@ const userPoolClientProps = z.object({
   AllowedOAuthFlowsUserPoolClient: z.boolean().optional(),
   AllowedOAuthFlows: z.array(z.string()).optional(),
   AllowedOAuthScopes: z.array(z.string()).optional(),
-  CallbackURLs: z.array(z.string()).optional(),
-  LogoutURLs: z.array(z.string()).optional(),
+  CallbackURLs: z.array(z.unknown()).optional(),
+  LogoutURLs: z.array(z.unknown()).optional(),
   SupportedIdentityProviders: z.array(z.string()).optional(),
 });
 const userPoolDomainProps = z.object({ UserPoolId: z.unknown(), Domain: z.unknown() });
@@ -455,15 +455,20 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
       expect(props.UserPoolAddOns?.AdvancedSecurityMode).toBe('ENFORCED');
     });
 
-    it('gives the console client no OAuth flow, and no example.com callback, without a console URL', () => {
-      const clients = poolClients(cfn());
+    it('without a console URL, signs the console in at its own CloudFront address only, with the code flow', () => {
+      const [client, ...more] = poolClients(cfn());
+      const distribution = resourcesOfType(cfn(), 'AWS::CloudFront::Distribution').map(([id]) => id);
 
-      expect(clients.length).toBeGreaterThan(0);
-      for (const client of clients) {
-        expect(client.props.AllowedOAuthFlowsUserPoolClient ?? false, client.id).toBe(false);
-        expect(client.props.AllowedOAuthFlows ?? [], client.id).toEqual([]);
-        expect(client.props.CallbackURLs ?? [], client.id).toEqual([]);
-        expect(client.props.LogoutURLs ?? [], client.id).toEqual([]);
+      expect(more).toEqual([]);
+      expect(client?.props).toMatchObject({
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+      });
+      expect(JSON.stringify(client?.props.CallbackURLs)).not.toContain('example.com');
+      expect(distribution).toHaveLength(1);
+      for (const urls of [client?.props.CallbackURLs, client?.props.LogoutURLs]) {
+        expect(urls).toHaveLength(1);
+        expect(JSON.stringify(urls)).toContain(`"${distribution[0]}","DomainName"`);
       }
     });
 

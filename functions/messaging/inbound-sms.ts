@@ -8,7 +8,20 @@ import { logger, metrics } from '../../shared/observability';
 import { makeCheckInUseCases } from '../../shared/use-cases/check-in';
 import { tablePorts } from '../../shared/wiring';
 
-const checkIn = makeCheckInUseCases(tablePorts());
+const checkIn = makeCheckInUseCases({
+  ...tablePorts(),
+  // Replies by kind, and how long after the alert people confirm (drills apart from real calls).
+  observe: ({ kind, secondsAfterAlert, drill }) => {
+    const applied = metrics.singleMetric();
+    applied.addDimensions({ kind, drill: String(drill) });
+    applied.addMetric('RepliesApplied', MetricUnit.Count, 1);
+    if (kind === 'confirmed' && secondsAfterAlert !== undefined) {
+      const timing = metrics.singleMetric();
+      timing.addDimension('drill', String(drill));
+      timing.addMetric('TimeToConfirm', MetricUnit.Seconds, secondsAfterAlert);
+    }
+  },
+});
 
 /** AWS End User Messaging's two-way SMS payload, carried as the SNS message's text. */
 const inboundSms = z.object({

@@ -11,7 +11,16 @@ import type { SmsMessage } from '../domain/sms';
 import { type BoardMember, displayStatus } from './board';
 import { queuedMessage } from './dispatch';
 
-export type CheckInPorts = { checkIns: CheckInRepository; activations: ActivationRepository; clock: Clock };
+export type CheckInPorts = {
+  checkIns: CheckInRepository;
+  activations: ActivationRepository;
+  clock: Clock;
+  /** Told of every applied reply, for metrics: what it was, and how long after the alert it came. */
+  observe?: (event: ReplyEvent) => void;
+};
+
+/** An applied reply, as metrics see it. */
+export type ReplyEvent = { kind: CheckInStatus; secondsAfterAlert?: number | undefined; drill: boolean };
 
 /** An SMS reply as the inbound topic delivers it. */
 export type IncomingReply = {
@@ -64,7 +73,7 @@ function ackFor(
 }
 
 /** Replies by SMS and check-ins by hand: every reply counts once, in order. */
-export function makeCheckInUseCases({ checkIns, activations, clock }: CheckInPorts) {
+export function makeCheckInUseCases({ checkIns, activations, clock, observe }: CheckInPorts) {
   /**
    * Moves a draftee, re-reading and retrying when another reply moved them first. A change that
    * the status rules refuse (a late "1" after "3") is remembered and ignored.
@@ -170,6 +179,12 @@ export function makeCheckInUseCases({ checkIns, activations, clock }: CheckInPor
         reason: parsed.kind === 'decline' ? parsed.reason : undefined,
       };
       const { outcome } = await move(draftee, to, details, inbound, replyAt, `ack-${shortId(inbound.id)}`);
+      if (outcome === 'applied') {
+        const after = draftee.alertedAt
+          ? (Date.parse(now) - Date.parse(draftee.alertedAt)) / 1000
+          : undefined;
+        observe?.({ kind: to, secondsAfterAlert: after, drill: draftee.drill });
+      }
       return outcome;
     },
 

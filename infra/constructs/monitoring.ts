@@ -251,10 +251,30 @@ export class Monitoring extends Construct {
         width: 8,
       }),
     );
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Replies by outcome', left: [replies], width: 8 }),
-      new GraphWidget({ title: 'Function errors', left: functionErrors, width: 16 }),
+    const applied = new MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},drill,kind,service} MetricName="RepliesApplied" service="${props.serviceName}"', 'Sum', 300)`,
+      usingMetrics: {},
+      label: '',
+    });
+    const timeToConfirm = ['p50', 'p90'].flatMap((statistic) =>
+      ['false', 'true'].map(
+        (drill) =>
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'TimeToConfirm',
+            dimensionsMap: { service: props.serviceName, drill },
+            statistic,
+            period: FIVE_MINUTES,
+            label: `${statistic}${drill === 'true' ? ' (drills)' : ''}`,
+          }),
+      ),
     );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Replies by outcome', left: [replies], width: 6 }),
+      new GraphWidget({ title: 'Check-ins by kind', left: [applied], width: 6 }),
+      new GraphWidget({ title: 'Time from alert to confirm (s)', left: timeToConfirm, width: 12 }),
+    );
+    this.dashboard.addWidgets(new GraphWidget({ title: 'Function errors', left: functionErrors, width: 24 }));
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }),
     );

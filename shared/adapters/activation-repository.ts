@@ -152,6 +152,8 @@ const drafteeRecord = z.object({
   alertedAt: z.string().optional(),
   deliveredAt: z.string().optional(),
   respondedAt: z.string().optional(),
+  confirmedAt: z.string().optional(),
+  arrivedAt: z.string().optional(),
   etaMinutes: z.number().optional(),
   reason: z.string().optional(),
   lastReplyAt: z.string().optional(),

@@ -114,6 +114,9 @@ export class CheckInRepository {
       ':true': true,
     };
     const sets = ['#status = :to', 'respondedAt = :at', 'lastReplyAt = :replyAt'];
+    // The first confirmation and the arrival keep their own times, for the after-action report.
+    if (args.to === 'confirmed') sets.push('confirmedAt = if_not_exists(confirmedAt, :at)');
+    if (args.to === 'arrived') sets.push('arrivedAt = if_not_exists(arrivedAt, :at)');
     const removes: string[] = [];
     if (args.etaMinutes !== undefined) {
       sets.push('etaMinutes = :eta');

@@ -149,6 +149,8 @@ export type Draftee = {
   alertedAt?: string | undefined;
   deliveredAt?: string | undefined;
   respondedAt?: string | undefined;
+  confirmedAt?: string | undefined;
+  arrivedAt?: string | undefined;
   etaMinutes?: number | undefined;
   reason?: string | undefined;
   /** When the reply that set the status was received: an older reply arriving late changes nothing. */

@@ -67,6 +67,9 @@ export function spread(values: readonly (number | undefined)[]): Spread {
 }
 
 const answered = (d: Draftee) => d.status === 'confirmed' || d.status === 'arrived';
+/** When the person first said yes; someone who arrived without saying so said it by arriving. */
+const confirmedAt = (d: Draftee) => d.confirmedAt ?? d.arrivedAt ?? d.respondedAt;
+const arrivedAt = (d: Draftee) => d.arrivedAt ?? (d.status === 'arrived' ? d.respondedAt : undefined);
 
 /**
  * The after-action report of an activation, from its draftees as they stand. Pure: the same
@@ -85,8 +88,9 @@ export function afterActionReport(
     const teamCounts = countsOf(members);
     const filled = members.filter(answered).length;
     const arrivals = members
-      .filter((d) => d.status === 'arrived' && d.respondedAt)
-      .map((d) => d.respondedAt as string)
+      .filter((d) => d.status === 'arrived')
+      .map(arrivedAt)
+      .filter((at): at is string => at !== undefined)
       .sort();
     return {
       teamId: team.teamId,
@@ -98,7 +102,7 @@ export function afterActionReport(
       met: filled >= team.quota,
       shortfall: shortfall(team.quota, teamCounts),
       firstArrivalAt: arrivals[0],
-      timeToConfirm: spread(members.filter(answered).map((d) => seconds(d.alertedAt, d.respondedAt))),
+      timeToConfirm: spread(members.filter(answered).map((d) => seconds(d.alertedAt, confirmedAt(d)))),
       missingSkills: team.missingSkills,
     };
   });
@@ -131,9 +135,9 @@ export function afterActionReport(
     responseRate: counts.alerted ? Math.round((responded / counts.alerted) * 1000) / 1000 : null,
     fillRate: quota ? Math.round((filled / quota) * 1000) / 1000 : null,
     timeToAlert: spread(live.map((d) => seconds(activation.startedAt, d.alertedAt))),
-    timeToConfirm: spread(live.filter(answered).map((d) => seconds(d.alertedAt, d.respondedAt))),
+    timeToConfirm: spread(live.filter(answered).map((d) => seconds(d.alertedAt, confirmedAt(d)))),
     timeToArrive: spread(
-      live.filter((d) => d.status === 'arrived').map((d) => seconds(d.alertedAt, d.respondedAt)),
+      live.filter((d) => d.status === 'arrived').map((d) => seconds(d.alertedAt, arrivedAt(d))),
     ),
     teams,
     declineReasons: [...reasons.entries()]

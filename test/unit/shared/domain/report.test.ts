@@ -67,7 +67,13 @@ const at = (minutes: number) =>
 
 describe('afterActionReport', () => {
   const draftees = [
-    draftee('g1', { status: 'arrived', alertedAt: at(1), respondedAt: at(21) }),
+    draftee('g1', {
+      status: 'arrived',
+      alertedAt: at(1),
+      confirmedAt: at(4),
+      arrivedAt: at(21),
+      respondedAt: at(21),
+    }),
     draftee('g1', { status: 'confirmed', alertedAt: at(1), respondedAt: at(6) }),
     draftee('g1', {
       status: 'declined',
@@ -102,7 +108,7 @@ describe('afterActionReport', () => {
 
     expect(report.durationSeconds).toBe(3600);
     expect(report.timeToAlert).toEqual({ count: 5, p50: 120, p90: 120, max: 120 });
-    expect(report.timeToConfirm).toEqual({ count: 2, p50: 300, p90: 1200, max: 1200 });
+    expect(report.timeToConfirm).toEqual({ count: 2, p50: 180, p90: 300, max: 300 });
     expect(report.timeToArrive).toEqual({ count: 1, p50: 1200, p90: 1200, max: 1200 });
     expect(report.responseRate).toBe(0.8);
   });

@@ -80,6 +80,39 @@ export type MessageUpdate = {
   | { action: 'cancel' }
 );
 
+/**
+ * The transaction item that moves a team's counters by `delta` (nothing when it is all zeros).
+ * Counters only ever move inside the transaction that changes what they count.
+ */
+export function teamCounterUpdate(
+  table: string,
+  activationId: string,
+  teamId: string,
+  delta: Partial<Counts>,
+): TransactItem[] {
+  const entries = Object.entries(delta).filter(([, v]) => v !== 0);
+  if (!entries.length) return [];
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const parts = entries.map(([k, v], i) => {
+    names[`#c${i}`] = k;
+    values[`:c${i}`] = v;
+    return `counts.#c${i} :c${i}`;
+  });
+  return [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.team(activationId, teamId),
+        UpdateExpression: `ADD ${parts.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+  ];
+}
+
 /** Splits a list into lists of at most `size`. */
 export function chunk<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -859,27 +892,7 @@ export class ActivationRepository {
   }
 
   private counterUpdate(activationId: string, teamId: string, delta: Partial<Counts>): TransactItem[] {
-    const entries = Object.entries(delta).filter(([, v]) => v !== 0);
-    if (!entries.length) return [];
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    const parts = entries.map(([k, v], i) => {
-      names[`#c${i}`] = k;
-      values[`:c${i}`] = v;
-      return `counts.#c${i} :c${i}`;
-    });
-    return [
-      {
-        Update: {
-          TableName: this.table,
-          Key: keys.team(activationId, teamId),
-          UpdateExpression: `ADD ${parts.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
+    return teamCounterUpdate(this.table, activationId, teamId, delta);
   }
 
   private messageUpdateItem(u: MessageUpdate): TransactItem {

@@ -8,7 +8,7 @@ import {
   type OutboxMessage,
 } from '../domain/activation';
 import { keys } from '../table';
-import { toDraftee } from './activation-repository';
+import { teamCounterUpdate, toDraftee } from './activation-repository';
 import { isConditionFailure, type TransactItem, transactWrite } from './dynamo';
 
 /** How long an inbound message id is remembered, so a replay changes nothing. */
@@ -286,26 +286,7 @@ export class CheckInRepository {
   }
 
   private counters(draftee: Draftee, delta: Partial<Counts>): TransactItem[] {
-    const entries = Object.entries(delta).filter(([, v]) => v !== 0);
-    if (!entries.length) return [];
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    const parts = entries.map(([k, v], i) => {
-      names[`#c${i}`] = k;
-      values[`:c${i}`] = v;
-      return `counts.#c${i} :c${i}`;
-    });
-    return [
-      {
-        Update: {
-          TableName: this.table,
-          Key: keys.team(draftee.activationId, draftee.teamId),
-          UpdateExpression: `ADD ${parts.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
+    return teamCounterUpdate(this.table, draftee.activationId, draftee.teamId, delta);
   }
 
   private inboundItem(inbound: Inbound) {

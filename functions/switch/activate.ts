@@ -13,5 +13,5 @@ export const handler = apiHandler(routes.activate, async ({ params, body, princi
     headers['idempotency-key'],
   );
   const replyHeaders: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
-  return { status: 201, body: response, headers: replyHeaders };
+  return { status: 201, body: response, headers: replyHeaders, replayed };
 });

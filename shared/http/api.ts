@@ -39,7 +39,15 @@ export type ApiRequest<R extends RouteDef> = {
 };
 
 /** A handler's answer: a status and a JSON body, or a status alone. */
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+export type Reply = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The communities an audited write concerns, when the use case knows better than the route. */
+  auditScopes?: string[];
+  /** The write changed nothing (a replay): no audit entry. */
+  replayed?: boolean;
+};
 
 export const JSON_BODY_LIMIT = 256 * 1024;
 export const CSV_BODY_LIMIT = 5 * 1024 * 1024;
@@ -165,7 +173,9 @@ function parseJson(text: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : 'malformed JSON';
+    // The parser's own message quotes the body back; only say where it went wrong.
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    const message = position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`;
     throw new ValidationError('the body is not valid JSON', [{ path: 'body', message }], 'MALFORMED_JSON');
   }
 }
@@ -205,10 +215,11 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
         requestId,
         event,
       } as ApiRequest<R>);
-      if (route.audit && reply.status < 300 && event.principal) {
+      if (route.audit && reply.status < 300 && event.principal && !reply.replayed) {
         await recordAudit(
           route.audit,
           { params: asRecord(params), body, result: reply.body },
+          reply.auditScopes,
           event,
           event.principal,
           reply.status,
@@ -225,6 +236,7 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
 async function recordAudit(
   spec: AuditSpec,
   input: AuditInput,
+  scopesGiven: string[] | undefined,
   event: ApiEvent,
   principal: Principal,
   status: number,
@@ -233,13 +245,11 @@ async function recordAudit(
     const log = auditLog();
     const scopes = (
       await Promise.all(
-        spec
-          .scopes(input)
-          .map((scope) =>
-            scope.startsWith('activation:')
-              ? log.communityOfActivation(scope.slice('activation:'.length))
-              : scope,
-          ),
+        (scopesGiven ?? spec.scopes(input)).map((scope) =>
+          scope.startsWith('activation:')
+            ? log.communityOfActivation(scope.slice('activation:'.length))
+            : scope,
+        ),
       )
     ).filter((scope): scope is string => typeof scope === 'string' && scope !== '');
     const idOf = (source: unknown) =>
@@ -277,7 +287,8 @@ export const ok = (body: unknown): Reply => ({ status: 200, body });
 export const created = (body: unknown): Reply => ({ status: 201, body });
 export const noContent = (): Reply => ({ status: 204 });
 /** 201 when the PUT created the record, 200 when it changed one. */
-export const upserted = (result: { value: unknown; created: boolean }): Reply => ({
+export const upserted = (result: { value: unknown; created: boolean; communities?: string[] }): Reply => ({
   status: result.created ? 201 : 200,
   body: result.value,
+  ...(result.communities ? { auditScopes: result.communities } : {}),
 });

@@ -15,8 +15,11 @@ import type {
 
 export type StructurePorts = { structure: StructureRepository; clock: Clock };
 
-/** A write's result: the record as stored, and whether this call created it (201) or changed it (200). */
-export type Upserted<T> = { value: T; created: boolean };
+/**
+ * A write's result: the record as stored, whether this call created it (201) or changed it
+ * (200), and, where it reaches beyond one community, every community it touched.
+ */
+export type Upserted<T> = { value: T; created: boolean; communities?: string[] };
 
 /** A community as clients read it: with its grids and, for each grid, the units paired with it. */
 export type CommunityView = Community & {
@@ -115,7 +118,7 @@ export function makeStructureUseCases({ structure, clock }: StructurePorts) {
       await checkGridsExist(structure, input.pairedGrids);
       const unit: Unit = { unitId, name: input.name, pairedGrids: input.pairedGrids, updatedAt: now() };
       const { created } = await structure.putUnit(unit, previous);
-      return { value: unit, created };
+      return { value: unit, created, communities: [...touched].sort() };
     },
 
     async listUnits(principal: Principal): Promise<Unit[]> {

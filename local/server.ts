@@ -50,9 +50,12 @@ function match(compiled: Compiled, method: string, path: string): Record<string,
 /** Any request body over API Gateway's own limit is refused before a handler sees it. */
 const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
 
+/** How long a handler may run on the local stack. */
+const LOCAL_TIMEOUT_MS = 5 * 60_000;
+
 /** A fake Lambda context with the fields Powertools and handlers read. */
-export function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
+export function lambdaContext(functionName: string, requestId: string, timeoutMs = 29_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -260,10 +263,20 @@ export class LocalApiServer {
     } satisfies APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } };
 
     const handler = await this.handler(route.fn);
-    const result = (await handler(event, lambdaContext(route.fn.replace('/', '-'), requestId))) as
-      | APIGatewayProxyStructuredResultV2
-      | string
-      | undefined;
+    // DynamoDB Local on a busy laptop is many times slower than DynamoDB: handlers get room here,
+    // and a request that would have outrun its Lambda timeout in AWS is reported instead.
+    const limitMs = (route.lambda?.timeoutSeconds ?? 10) * 1000;
+    const started = Date.now();
+    const result = (await handler(
+      event,
+      lambdaContext(route.fn.replace('/', '-'), requestId, LOCAL_TIMEOUT_MS),
+    )) as APIGatewayProxyStructuredResultV2 | string | undefined;
+    const took = Date.now() - started;
+    if (took > limitMs) {
+      console.warn(
+        `${route.method} ${route.path} took ${took} ms locally; its Lambda timeout is ${limitMs} ms`,
+      );
+    }
     if (typeof result === 'string' || result === undefined) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(result ?? '');

@@ -112,16 +112,20 @@ function bestRole(c: Candidate): number {
  */
 export function compareCandidates(a: Ranked, b: Ranked): number {
   return (
-    Number(b.candidate.partyMember) - Number(a.candidate.partyMember) ||
-    a.role - b.role ||
-    sourceOrder(a.source) - sourceOrder(b.source) ||
+    a.key - b.key ||
     (a.candidate.memberId < b.candidate.memberId ? -1 : a.candidate.memberId > b.candidate.memberId ? 1 : 0)
   );
 }
 
-type Ranked = { candidate: Candidate; role: number; source: Source; gridId?: string | undefined };
+/** A candidate in a pool, with its rank folded into one number so sorting 100,000 stays cheap. */
+type Ranked = { candidate: Candidate; key: number; source: Source; gridId?: string | undefined };
 
 const sourceOrder = (s: Source) => (s === 'grid' ? 0 : s === 'unit' ? 1 : 2);
+
+function ranked(candidate: Candidate, source: Source, gridId?: string): Ranked {
+  const key = (candidate.partyMember ? 0 : 100) + bestRole(candidate) * 10 + sourceOrder(source);
+  return { candidate, key, source, gridId };
+}
 
 function pickLeader(pool: readonly Ranked[]): Ranked | undefined {
   const isLeader = (r: Ranked) => r.candidate.roles.includes('gridLeader') && r.source === 'grid';
@@ -170,14 +174,14 @@ function buildPools(input: FormationInput): Pools {
     const ownGrid =
       c.communityId === input.communityId && c.gridId && gridIds.has(c.gridId) ? c.gridId : undefined;
     if (ownGrid) {
-      pools.get(ownGrid)?.push({ candidate: c, role: bestRole(c), source: 'grid', gridId: ownGrid });
+      pools.get(ownGrid)?.push(ranked(c, 'grid', ownGrid));
     } else if (c.unitId && c.partyMember && unitGrids.has(c.unitId)) {
       const share = unitShare.get(c.unitId);
       if (share) share.push(c);
       else unitShare.set(c.unitId, [c]);
     } else {
       const source: Source = c.unitId && unitGrids.has(c.unitId) ? 'unit' : 'community';
-      unassigned.push({ candidate: c, role: bestRole(c), source });
+      unassigned.push(ranked(c, source));
     }
   }
   for (const [unitId, people] of [...unitShare.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -186,7 +190,7 @@ function buildPools(input: FormationInput): Pools {
       .sort((a, b) => (a.memberId < b.memberId ? -1 : 1))
       .forEach((c, i) => {
         const gridId = grids[i % grids.length] as string;
-        pools.get(gridId)?.push({ candidate: c, role: bestRole(c), source: 'unit', gridId });
+        pools.get(gridId)?.push(ranked(c, 'unit', gridId));
       });
   }
   for (const pool of pools.values()) pool.sort(compareCandidates);

@@ -1,7 +1,14 @@
 import type { z } from 'zod';
 import type { PhoneMessage } from '../../shared/adapters/simulated-phone-network';
 import type { Group } from '../../shared/domain/access';
-import type { GridLevel, Mode, Role, Skill } from '../../shared/domain/roster';
+import {
+  type GridLevel,
+  type Mode,
+  ROLES,
+  type Role,
+  SKILLS,
+  type Skill,
+} from '../../shared/domain/vocabulary';
 import type {
   activationView,
   boardMemberView,
@@ -31,24 +38,5 @@ export type SmsMessage = Omit<PhoneMessage, 'dedupeKey'>;
 
 export type { GridLevel, Group, Mode, Role, Skill };
 
-export const GROUP_LIST: readonly Group[] = ['admin', 'planner', 'dutyOfficer', 'commander'];
-
-export const ROLE_LIST: readonly Role[] = [
-  'gridLeader',
-  'fullTimeGridWorker',
-  'partTimeGridWorker',
-  'auxiliary',
-  'servingPartyMember',
-  'volunteer',
-];
-
-export const SKILL_LIST: readonly Skill[] = [
-  'firstAid',
-  'medical',
-  'rescue',
-  'driving',
-  'electrician',
-  'counselling',
-  'logistics',
-  'interpreting',
-];
+export const ROLE_LIST: readonly Role[] = ROLES;
+export const SKILL_LIST: readonly Skill[] = SKILLS;

@@ -1,41 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { loadConfig, tableEnv } from '../config';
+import { type AuditEntry, auditEntry } from '../domain/audit';
 import { keys } from '../table';
 import { batchWriteAll, decodeCursor, documentClient, encodeCursor } from './dynamo';
-
-/** One recorded write: who, when, what, and from which request. */
-export type AuditEntry = {
-  auditId: string;
-  /** The community the write concerns; `street:<id>` for a street. */
-  scope: string;
-  at: string;
-  action: string;
-  actor: string;
-  groups: string[];
-  target: { type: string; id: string };
-  requestId: string;
-  sourceIp?: string | undefined;
-  userAgent?: string | undefined;
-  status: number;
-  /** Field names or counts, never values: the audit trail holds no phone numbers. */
-  details?: Record<string, unknown> | undefined;
-};
-
-const entryRecord = z.object({
-  auditId: z.string(),
-  scope: z.string(),
-  at: z.string(),
-  action: z.string(),
-  actor: z.string(),
-  groups: z.array(z.string()),
-  target: z.object({ type: z.string(), id: z.string() }),
-  requestId: z.string(),
-  sourceIp: z.string().optional(),
-  userAgent: z.string().optional(),
-  status: z.number(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
 
 const partition = (scope: string) => `AUDIT#${scope}`;
 
@@ -89,7 +56,7 @@ export class AuditLog {
       }),
     );
     return {
-      items: (page.Items ?? []).map((i) => entryRecord.parse(i)),
+      items: (page.Items ?? []).map((i) => auditEntry.parse(i)),
       ...(page.LastEvaluatedKey ? { nextCursor: encodeCursor(page.LastEvaluatedKey) } : {}),
     };
   }

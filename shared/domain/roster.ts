@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalisePhone } from './phone';
+import { GRID_LEVELS, type GridLevel, type Mode, ROLES, type Role, SKILLS, type Skill } from './vocabulary';
 
 /** Client-chosen ids in paths: lower-case slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -7,33 +8,8 @@ export const slug = z
   .string()
   .regex(SLUG, 'must be a lower-case slug: a-z, 0-9 and -, at most 63 characters');
 
-export const ROLES = [
-  'gridLeader',
-  'fullTimeGridWorker',
-  'partTimeGridWorker',
-  'auxiliary',
-  'servingPartyMember',
-  'volunteer',
-] as const;
-export type Role = (typeof ROLES)[number];
-
-export const SKILLS = [
-  'firstAid',
-  'medical',
-  'rescue',
-  'driving',
-  'electrician',
-  'counselling',
-  'logistics',
-  'interpreting',
-] as const;
-export type Skill = (typeof SKILLS)[number];
-
-export const GRID_LEVELS = ['red', 'yellow', 'green'] as const;
-export type GridLevel = (typeof GRID_LEVELS)[number];
-
-export const MODES = ['normal', 'emergency', 'drill'] as const;
-export type Mode = (typeof MODES)[number];
+export type { GridLevel, Mode, Role, Skill } from './vocabulary';
+export { GRID_LEVELS, MODES, ROLES, SKILLS } from './vocabulary';
 
 /**
  * Field lengths. They are kept short on purpose: names appear in the SMS alert, which must stay

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
+import { auditEntry } from '../domain/audit';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug } from '../domain/roster';
 
@@ -198,25 +199,7 @@ export const auditQuery = z
   })
   .strict();
 
-export const auditPageView = z.object({
-  items: z.array(
-    z.object({
-      auditId: z.string(),
-      scope: z.string(),
-      at: z.string(),
-      action: z.string(),
-      actor: z.string(),
-      groups: z.array(z.string()),
-      target: z.object({ type: z.string(), id: z.string() }),
-      requestId: z.string(),
-      sourceIp: z.string().optional(),
-      userAgent: z.string().optional(),
-      status: z.number().int(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  ),
-  nextCursor: z.string().optional(),
-});
+export const auditPageView = z.object({ items: z.array(auditEntry), nextCursor: z.string().optional() });
 
 const spreadView = z.object({
   count: z.number().int(),

@@ -1,5 +1,6 @@
-import type { AuditEntry, AuditLog } from '../adapters/audit-log';
+import type { AuditLog } from '../adapters/audit-log';
 import { authorize, type Principal } from '../domain/access';
+import type { AuditEntry } from '../domain/audit';
 import { ValidationError } from '../domain/errors';
 
 /** Reading the audit trail: admins, and each community's own officers for their community. */

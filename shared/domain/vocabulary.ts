@@ -1,0 +1,32 @@
+/**
+ * The words of the roster, as plain constants with no dependencies, so the console can share
+ * them without pulling in the validation that uses them.
+ */
+
+export const ROLES = [
+  'gridLeader',
+  'fullTimeGridWorker',
+  'partTimeGridWorker',
+  'auxiliary',
+  'servingPartyMember',
+  'volunteer',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SKILLS = [
+  'firstAid',
+  'medical',
+  'rescue',
+  'driving',
+  'electrician',
+  'counselling',
+  'logistics',
+  'interpreting',
+] as const;
+export type Skill = (typeof SKILLS)[number];
+
+export const GRID_LEVELS = ['red', 'yellow', 'green'] as const;
+export type GridLevel = (typeof GRID_LEVELS)[number];
+
+export const MODES = ['normal', 'emergency', 'drill'] as const;
+export type Mode = (typeof MODES)[number];

@@ -1,0 +1,35 @@
+import { STREAM_CONSUMER } from '../infra/constructs/messaging';
+
+/** Every setting of the run, in one place; BENCHMARKS.md quotes them. */
+export const SETTINGS = {
+  switch: {
+    sizes: [1_000, 10_000, 40_000],
+    rate: 500,
+    burst: 50,
+    latencyMs: 0,
+    levels: ['III', 'I'],
+    /** Records per stream invocation: the production event source mapping's BatchSize. */
+    batchSize: STREAM_CONSUMER.batchSize,
+    /** Level I pressed again on this size with another batch size or gateway latency. */
+    contrast: {
+      people: 10_000,
+      runs: [
+        { batchSize: 1_000, latencyMs: 0 },
+        { batchSize: STREAM_CONSUMER.batchSize, latencyMs: 30 },
+      ],
+    },
+  },
+  formation: { people: 100_000, runs: 7, warmups: 2, levels: ['I', 'III'] },
+  checkin: {
+    stormPeople: 10_000,
+    boardSizes: [100, 1_000],
+    concurrency: 32,
+    silentShare: 0.1,
+    doubleShare: 0.02,
+    lateShare: 0.01,
+    secondShare: 0.07,
+    rate: 2_000,
+    burst: 200,
+    batchSize: STREAM_CONSUMER.batchSize,
+  },
+} as const;

@@ -5,6 +5,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type ShardIteratorType,
   type _Record as StreamRecord,
@@ -78,6 +79,8 @@ type ShardState = {
   shardId: string;
   parentId?: string | undefined;
   iterator?: string | undefined;
+  /** The next page, read while the handler works on the current one. */
+  prefetch?: { iterator: string; page: Promise<GetRecordsCommandOutput | undefined> } | undefined;
   done: boolean;
   failures: number;
 };
@@ -227,18 +230,40 @@ export class StreamPoller {
     }
     this.busy = true;
     try {
-      const page = await this.streams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: this.options.batchSize ?? 1_000 }),
-      );
+      let prefetched = shard.prefetch?.iterator === shard.iterator ? await shard.prefetch.page : undefined;
+      shard.prefetch = undefined;
+      // An empty page read ahead is stale: what was written since must be seen before "caught up".
+      if (prefetched && !prefetched.Records?.length) {
+        if (!prefetched.NextShardIterator) shard.done = true;
+        shard.iterator = prefetched.NextShardIterator;
+        prefetched = undefined;
+        if (!shard.iterator) return false;
+      }
+      const page = prefetched ?? (await this.getRecords(shard.iterator));
       const records = page.Records ?? [];
       if (!page.NextShardIterator) shard.done = true;
       shard.iterator = page.NextShardIterator;
       if (!records.length) return false;
+      // Like the event source mapping, read on while the handler works: the next batch is ready
+      // when this one is done. A failed batch moves the iterator back and the page is dropped.
+      const next = shard.iterator;
+      if (next)
+        shard.prefetch = {
+          iterator: next,
+          page: this.getRecords(next).catch(() => undefined),
+        };
       await this.deliver(shard, records);
+      if (shard.iterator !== next) shard.prefetch = undefined;
       return true;
     } finally {
       this.busy = false;
     }
+  }
+
+  private getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
+    return this.streams.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 1_000 }),
+    );
   }
 
   private async deliver(shard: ShardState, records: StreamRecord[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { STREAM_CONSUMER } from '../infra/constructs/messaging';
+import { streamBatchSize } from '../shared/use-cases/dispatch';
 
 /** Every setting of the run, in one place; BENCHMARKS.md quotes them. */
 export const SETTINGS = {
@@ -8,14 +8,14 @@ export const SETTINGS = {
     burst: 50,
     latencyMs: 0,
     levels: ['III', 'I'],
-    /** Records per stream invocation: the production event source mapping's BatchSize. */
-    batchSize: STREAM_CONSUMER.batchSize,
+    /** Records per stream invocation: the event source mapping's BatchSize at this rate. */
+    batchSize: streamBatchSize(500),
     /** Level I pressed again on this size with another batch size or gateway latency. */
     contrast: {
       people: 10_000,
       runs: [
-        { batchSize: 1_000, latencyMs: 0 },
-        { batchSize: STREAM_CONSUMER.batchSize, latencyMs: 30 },
+        { batchSize: 100, latencyMs: 0 },
+        { batchSize: streamBatchSize(500), latencyMs: 30 },
       ],
     },
   },
@@ -30,6 +30,6 @@ export const SETTINGS = {
     secondShare: 0.07,
     rate: 2_000,
     burst: 200,
-    batchSize: STREAM_CONSUMER.batchSize,
+    batchSize: streamBatchSize(2_000),
   },
 } as const;

@@ -10,6 +10,7 @@ import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-networ
 import { ensureTable } from '../shared/adapters/table-admin';
 import { allRoutes } from '../shared/http/routes';
 import { TABLE } from '../shared/table';
+import { streamBatchSize } from '../shared/use-cases/dispatch';
 import { demoStreet } from './demo-data';
 import { type DevAuth, makeDevAuth } from './dev-auth';
 import { devTokenRoutes } from './dev-routes';
@@ -210,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tableName,
         endpoint,
         handler: (event: DynamoDBStreamEvent, context: Context) => streamHandler(event, context),
+        batchSize: streamBatchSize(options.smsRate ?? 50),
         checkpoints:
           inMemory || options.endpoint
             ? new MemoryCheckpoints()

@@ -7,6 +7,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { streamBatchSize } from '../../shared/use-cases/dispatch';
 import { type SmsSettings, smsRatePerConsumer } from '../settings';
 import { AppFunction } from './app-function';
 import type { Data } from './data';
@@ -27,7 +28,6 @@ export type MessagingProps = {
  * record and hands it to the on-failure queue.
  */
 export const STREAM_CONSUMER = {
-  batchSize: 100,
   parallelizationFactor: 1,
   /** Retries after a function error (a throttled invocation waits instead, until maxRecordAge). */
   retryAttempts: 10,
@@ -53,7 +53,7 @@ const MATERIALIZE_HEADROOM_SECONDS = 120;
  */
 export function streamConsumerTimeout(ratePerSecond: number): Duration {
   const sendSeconds = Math.ceil(
-    (STREAM_CONSUMER.batchSize * STREAM_CONSUMER.messagesPerRecord) / ratePerSecond,
+    (streamBatchSize(ratePerSecond) * STREAM_CONSUMER.messagesPerRecord) / ratePerSecond,
   );
   return Duration.seconds(Math.min(900, 2 * sendSeconds + MATERIALIZE_HEADROOM_SECONDS));
 }
@@ -100,7 +100,7 @@ export class Messaging extends Construct {
     this.consumer.addEventSource(
       new DynamoEventSource(data.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: STREAM_CONSUMER.batchSize,
+        batchSize: streamBatchSize(this.ratePerConsumer),
         parallelizationFactor: STREAM_CONSUMER.parallelizationFactor,
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

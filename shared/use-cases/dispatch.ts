@@ -51,6 +51,17 @@ export type DispatchStats = {
 /** Kinds that must not go out once the person's activation has closed. */
 const CALL_OUT_KINDS: ReadonlySet<MessageKind> = new Set(['alert', 'reminder', 'shortfall']);
 
+/**
+ * Stream records per consumer invocation (the event source mapping's `BatchSize`, and the local
+ * poller's): about ten seconds of sending at the consumer's rate, so the fixed cost of an
+ * invocation (reading its items, the first claim, the last settle, the poll) stays small beside
+ * its sending time; at least 100, and at most 1,000, one `GetRecords` page and well inside
+ * Lambda's 6 MB payload.
+ */
+export function streamBatchSize(ratePerSecond: number): number {
+  return Math.min(1_000, Math.max(100, Math.round(ratePerSecond * 10)));
+}
+
 /** A queued message, ready to be claimed, with the item it lives on. */
 type Work = {
   key: ItemKey;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { STREAM_CONSUMER } from '../../infra/constructs/messaging';
 import { DEFAULT_SMS_SETTINGS } from '../../infra/settings';
+import { streamBatchSize } from '../../shared/use-cases/dispatch';
 import { type CfnTemplate, flatten, getAttTarget, refTarget, resourcesOfType } from './support/cfn';
 import {
   arnTarget,
@@ -80,14 +81,28 @@ describe.each(STAGES)('messaging in the %s stack', (stage) => {
   const cfn = (): CfnTemplate => synthStack(stage).cfn;
 
   describe('the stream consumer', () => {
-    it("reads the table's stream from the oldest record, in batches of 100, one batch per shard at a time", () => {
+    it("reads the table's stream from the oldest record, in batches of about ten seconds of sending, one batch per shard at a time", () => {
       const mapping = consumerMapping(cfn());
+      const rate = Number(
+        functionFor(cfn(), 'messaging/stream').props.Environment?.Variables.PINGJI_SMS_RATE,
+      );
 
       expect(getAttTarget(mapping.EventSourceArn, 'StreamArn')).toBe(dataTable(cfn()).id);
       expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
-      expect(mapping.BatchSize).toBe(STREAM_CONSUMER.batchSize);
+      // SNS's default quota shared by two consumers: 10 a second each, 100 records a batch.
+      expect(rate).toBe(10);
       expect(mapping.BatchSize).toBe(100);
+      expect(mapping.BatchSize).toBe(streamBatchSize(rate));
       expect(mapping.ParallelizationFactor).toBe(1);
+    });
+
+    it('sizes batches by the rate: ten seconds of sending, from 100 to 1,000 records', () => {
+      expect(streamBatchSize(1)).toBe(100);
+      expect(streamBatchSize(10)).toBe(100);
+      expect(streamBatchSize(25)).toBe(250);
+      expect(streamBatchSize(50)).toBe(500);
+      expect(streamBatchSize(100)).toBe(1_000);
+      expect(streamBatchSize(500)).toBe(1_000);
     });
 
     it('reports partial batch failures, bisects failing batches, and gives up only after bounded retries and age', () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GROUPS } from '../shared/domain/access';
 import { slug } from '../shared/domain/roster';
 import { issuesOf } from '../shared/domain/validation';

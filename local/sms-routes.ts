@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-network';
 import { normalisePhone } from '../shared/domain/phone';
 import { issuesOf } from '../shared/domain/validation';

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localConsole } from '../console/build';
 import { documentClient } from '../shared/adapters/dynamo';
 import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-network';

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ACTIVATION_STATUSES,
   type Activation,

@@ -6,7 +6,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, concurrentUpdate, NotFoundError, ValidationError } from '../domain/errors';
 import { type Member, ROLES, type Role, SKILLS, type Skill } from '../domain/roster';
 import { keys } from '../table';

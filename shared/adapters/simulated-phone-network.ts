@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 import { transactWrite } from './dynamo';
 import type { OutgoingSms, SentSms, SmsGateway } from './sms-gateway';
 

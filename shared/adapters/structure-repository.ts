@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { concurrentUpdate, NotFoundError, unknownReference } from '../domain/errors';
 import type { Community, CommunityStructure, Grid, GridRef, Pairing, Street, Unit } from '../domain/roster';
 import { GRID_LEVELS, MODES } from '../domain/roster';

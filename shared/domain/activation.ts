@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from './incident';
 import type { Skill } from './roster';
 import type { Source } from './team-formation';

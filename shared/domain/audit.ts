@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One recorded write: who, when, what, and from which request. */
 export type AuditEntry = {

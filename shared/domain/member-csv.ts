@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FieldIssue, ValidationError } from './errors';
 import { type MemberInput, memberInput } from './roster';
 import { issuesOf } from './validation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalisePhone } from './phone';
 import { GRID_LEVELS, type GridLevel, type Mode, ROLES, type Role, SKILLS, type Skill } from './vocabulary';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
 import { auditEntry } from '../domain/audit';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';

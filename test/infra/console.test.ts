@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildConsoleSync } from '../../console/build';
 import { PROJECT_ROOT } from '../../infra/constructs/app-function';
 import { PingjiStack } from '../../infra/pingji-stack';

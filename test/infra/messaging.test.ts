@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { STREAM_CONSUMER } from '../../infra/constructs/messaging';
 import { DEFAULT_SMS_SETTINGS } from '../../infra/settings';
 import { streamBatchSize } from '../../shared/use-cases/dispatch';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Stage } from '../../infra/pingji-stack';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import { TABLE } from '../../shared/table';

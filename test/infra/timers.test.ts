@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CfnTemplate, getAttTarget, refTarget, resourcesOfType } from './support/cfn';
 import { functionFor, single } from './support/queries';
 import { STAGES, synthStack } from './support/synth';

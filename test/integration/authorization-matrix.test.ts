@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import {
   activationListView,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Dice } from '../../local/demo-data';
 import { lambdaContext } from '../../local/server';
 import { inboundSmsEvent } from '../../local/sns-event';

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEV_AUDIENCE } from '../../local/dev-auth';
 import { DEV_ISSUER } from '../../local/stack';
 import { CSV_BODY_LIMIT, JSON_BODY_LIMIT } from '../../shared/http/api';

@@ -9,7 +9,7 @@ import {
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { demoStreet } from '../../local/demo-data';
 import { freePort } from '../../local/dynamodb-local';
 import { DEMO_USERS } from '../../local/stack';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Typed walking of a synthesised CloudFormation template: resources by type, the targets of

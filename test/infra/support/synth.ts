@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROJECT_ROOT } from '../../../infra/constructs/app-function';
 import { PingjiStack, type PingjiStackProps, type Stage } from '../../../infra/pingji-stack';
 import { type CfnTemplate, cfnTemplate } from './cfn';

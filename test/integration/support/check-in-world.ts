@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { COUNTERS, type Counts, countsOf } from '../../../shared/domain/activation';
 import type { GridLevel } from '../../../shared/domain/roster';
 import { activationView, type boardMemberView, boardView } from '../../../shared/http/schemas';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEV_AUDIENCE } from '../../../local/dev-auth';
 import { DEV_ISSUER, type LocalStack, startLocalStack } from '../../../local/stack';
 import { type Api, httpClient } from './http-client';

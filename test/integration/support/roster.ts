@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Dice, mobileNumber } from '../../../local/demo-data';
 import type { GridLevel } from '../../../shared/domain/roster';
 import {

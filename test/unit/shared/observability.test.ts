@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger, maskPhonesIn } from '../../../shared/observability';
 
 describe('maskPhonesIn', () => {

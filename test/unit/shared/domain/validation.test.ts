@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../../../shared/domain/errors';
 import { memberInput } from '../../../../shared/domain/roster';
 import { formatPath, issuesOf, parseWith } from '../../../../shared/domain/validation';

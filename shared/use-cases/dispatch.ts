@@ -360,29 +360,57 @@ export function makeDispatcher(ports: DispatchPorts) {
     remainingMs: () => number,
     stats: DispatchStats,
   ): Promise<number | undefined> {
-    const candidates = pendingWork(changes);
-    if (candidates.size === 0) return undefined;
-    const indexOf = new Map([...candidates.values()].map((c) => [`${c.key.pk}|${c.key.sk}`, c.index]));
-    const items = await activations.getDraftees([...candidates.values()].map((c) => c.key));
-    const now = clock.now().getTime();
-    const cancels: MessageUpdate[] = [];
-    const held = new Set<number>();
-    const work = items
-      .flatMap((item) =>
-        workOf(item, indexOf.get(`${String(item.pk)}|${String(item.sk)}`) ?? 0, now, cancels, held),
-      )
-      .sort((a, b) => a.index - b.index);
-    if (cancels.length) {
-      await activations.applyMessageUpdates(cancels);
-      stats.cancelled += cancels.length;
-    }
-    const heldAt = held.size ? Math.min(...held) : undefined;
-    if (!work.length) return heldAt;
-
-    const groups = chunk(work, groupSize);
-    let failedAt: number | undefined = heldAt;
+    const candidates = [...pendingWork(changes).values()].sort((a, b) => a.index - b.index);
+    if (candidates.length === 0) return undefined;
+    let failedAt: number | undefined;
     const fail = (index: number) => {
       failedAt = failedAt === undefined ? index : Math.min(failedAt, index);
+    };
+    // A claim, a settle or a read runs while a group is sent; if anything fails meanwhile, the
+    // error is reported where it is awaited, never left as an unhandled rejection.
+    const quiet = <T>(promise: Promise<T>): Promise<T> => {
+      promise.catch(() => undefined);
+      return promise;
+    };
+    /** The current items behind some candidates, turned into work in record order. */
+    const readWork = async (part: readonly { key: ItemKey; index: number }[]): Promise<Work[]> => {
+      const indexOf = new Map(part.map((c) => [`${c.key.pk}|${c.key.sk}`, c.index]));
+      const items = await activations.getDraftees(part.map((c) => c.key));
+      const now = clock.now().getTime();
+      const cancels: MessageUpdate[] = [];
+      const held = new Set<number>();
+      const work = items
+        .flatMap((item) =>
+          workOf(item, indexOf.get(`${String(item.pk)}|${String(item.sk)}`) ?? 0, now, cancels, held),
+        )
+        .sort((a, b) => a.index - b.index);
+      if (cancels.length) {
+        await activations.applyMessageUpdates(cancels);
+        stats.cancelled += cancels.length;
+      }
+      if (held.size) fail(Math.min(...held));
+      return work;
+    };
+    // The first items are read alone so that sending starts at once; the rest of the batch is
+    // read while they go out. Candidates are in record order, so the groups stay in it too.
+    const headSize = groupSize * 2;
+    const groups = chunk(await readWork(candidates.slice(0, headSize)), groupSize);
+    const tail = candidates.slice(headSize);
+    let rest: Promise<Work[]> | undefined = tail.length ? quiet(readWork(tail)) : undefined;
+    /** Group `g`, once the rest of the batch has been read if it is needed. */
+    const groupAt = async (g: number): Promise<Work[] | undefined> => {
+      if (g >= groups.length && rest) {
+        const reading = rest;
+        rest = undefined;
+        try {
+          groups.push(...chunk(await reading, groupSize));
+        } catch (error) {
+          // Not read: those records are delivered again; what was read goes out now.
+          logger.warn('reading queued messages failed; their records are retried', { error });
+          fail(tail[0]?.index ?? 0);
+        }
+      }
+      return groups[g];
     };
     const claim = async (group: Work[]) => {
       const at = clock.now();
@@ -399,22 +427,17 @@ export function makeDispatcher(ports: DispatchPorts) {
       const taken = new Set(lost.map((u) => dedupeKeyOf(u.key, u.messageKey)));
       return group.filter((w) => !taken.has(dedupeKeyOf(w.key, w.messageKey)));
     };
-    // A claim or a settle runs while the next group is sent; if anything fails meanwhile, the
-    // error is reported where it is awaited, never left as an unhandled rejection.
-    const quiet = <T>(promise: Promise<T>): Promise<T> => {
-      promise.catch(() => undefined);
-      return promise;
-    };
     let settling: Promise<void> = Promise.resolve();
-    let nextClaim: Promise<Work[]> | undefined = quiet(claim(groups[0] ?? []));
+    const first = await groupAt(0);
+    let nextClaim: Promise<Work[]> | undefined = first ? quiet(claim(first)) : undefined;
     try {
-      for (let g = 0; g < groups.length && nextClaim; g++) {
+      for (let g = 0; nextClaim; g++) {
         const claimed = await nextClaim;
         // Leave time to settle what is in flight; what is left is retried with the record.
         const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
-        nextClaim =
-          g + 1 < groups.length && remainingMs() > budget ? quiet(claim(groups[g + 1] ?? [])) : undefined;
-        if (!nextClaim && g + 1 < groups.length) fail(groups[g + 1]?.[0]?.index ?? 0);
+        const next = await groupAt(g + 1);
+        nextClaim = next && remainingMs() > budget ? quiet(claim(next)) : undefined;
+        if (!nextClaim && next) fail(next[0]?.index ?? 0);
         // One phone's messages go out in the order they were queued; different phones in parallel.
         const byItem = new Map<string, Work[]>();
         for (const w of claimed) {

@@ -28,6 +28,10 @@ const io = () => new Promise<void>((resolve) => setImmediate(resolve));
 class FakeOutbox extends ActivationRepository {
   readonly items = new Map<string, Item>();
   claims = 0;
+  /** What happened, in order: `read N` when a read of N items returns, `send` for each hand-over. */
+  readonly log: string[] = [];
+  /** Makes every read of exactly this many items fail. */
+  failReadOf: number | undefined;
   /** Makes the n-th claim (1-based) fail as DynamoDB would when it is unreachable. */
   failClaim: number | undefined;
 
@@ -46,6 +50,10 @@ class FakeOutbox extends ActivationRepository {
   }
 
   override async getDraftees(wanted: readonly ItemKey[]): Promise<Item[]> {
+    // A bigger read takes longer, as several requests do.
+    await new Promise((resolve) => setTimeout(resolve, wanted.length > 100 ? 20 : 0));
+    this.log.push(`read ${wanted.length}`);
+    if (wanted.length === this.failReadOf) throw new Error('DynamoDB is unreachable');
     return wanted.flatMap((key) => {
       const item = this.items.get(idOf(key));
       return item ? [structuredClone(item)] : [];
@@ -303,5 +311,59 @@ describe('the dispatcher, with fakes', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('starts sending after reading the first two groups, and reads the rest of the batch meanwhile', async () => {
+    const outbox = new FakeOutbox();
+    const changes = Array.from({ length: 250 }, (_, i) =>
+      outbox.add(draftee(`m${String(i).padStart(3, '0')}`)),
+    );
+    const sms = new ScriptedGateway();
+    const sendLog = sms.send.bind(sms);
+    sms.send = async (message) => {
+      outbox.log.push('send');
+      return sendLog(message);
+    };
+
+    const { failedAt, stats } = await dispatcher(outbox, sms, { groupSize: 50 }).handle(changes);
+
+    expect(failedAt).toBeUndefined();
+    expect(stats.sent).toBe(250);
+    // The first read holds two groups; the first send does not wait for the rest to be read.
+    expect(outbox.log[0]).toBe('read 100');
+    expect(outbox.log.indexOf('send')).toBeLessThan(outbox.log.indexOf('read 150'));
+    // Each once, group after group in record order.
+    const sentKeys = sms.sent.map((m) => m.dedupeKey);
+    expect(new Set(sentKeys)).toEqual(
+      new Set(changes.map((_, i) => dedupeKeyOf(keyOf(`m${String(i).padStart(3, '0')}`), 'alert'))),
+    );
+    expect(sentKeys).toHaveLength(250);
+    const groupOf = (key: string) => Math.floor(Number(key.match(/MEMBER#m(\d+)/)?.[1]) / 50);
+    expect(sentKeys.map(groupOf)).toEqual([...sentKeys.map(groupOf)].sort((a, b) => a - b));
+  });
+
+  it('sends what it read and asks for the rest of the batch again when reading it fails', async () => {
+    const outbox = new FakeOutbox();
+    const changes = Array.from({ length: 180 }, (_, i) =>
+      outbox.add(draftee(`m${String(i).padStart(3, '0')}`)),
+    );
+    outbox.failReadOf = 80;
+    const sms = new ScriptedGateway();
+
+    const { failedAt, stats } = await dispatcher(outbox, sms, { groupSize: 50 }).handle(changes);
+
+    expect(stats.sent).toBe(100);
+    expect(failedAt).toBe(100);
+    expect(outbox.message(keyOf('m099'))?.state).toBe('sent');
+    expect(outbox.message(keyOf('m100'))?.state).toBe('queued');
+
+    // Delivered again from the first record not done, everything left goes out once.
+    outbox.failReadOf = undefined;
+    const again = await dispatcher(outbox, sms, { groupSize: 50 }).handle(
+      changes.slice(100).map((c, i) => ({ ...c, index: i })),
+    );
+    expect(again.failedAt).toBeUndefined();
+    expect(sms.sent).toHaveLength(180);
+    expect(new Set(sms.sent.map((m) => m.dedupeKey)).size).toBe(180);
   });
 });

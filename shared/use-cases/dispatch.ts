@@ -392,13 +392,22 @@ export function makeDispatcher(ports: DispatchPorts) {
       return work;
     };
     // The first items are read alone so that sending starts at once; the rest of the batch is
-    // read while they go out. Candidates are in record order, so the groups stay in it too.
+    // read once the first group is claimed, while it goes out (not sooner: the first claim would
+    // wait behind it). Candidates are in record order, so the groups stay in it too.
     const headSize = groupSize * 2;
     const groups = chunk(await readWork(candidates.slice(0, headSize)), groupSize);
     const tail = candidates.slice(headSize);
-    let rest: Promise<Work[]> | undefined = tail.length ? quiet(readWork(tail)) : undefined;
+    let rest: Promise<Work[]> | undefined;
+    let restRead = tail.length === 0;
+    const readRest = () => {
+      if (!restRead) {
+        restRead = true;
+        rest = quiet(readWork(tail));
+      }
+    };
     /** Group `g`, once the rest of the batch has been read if it is needed. */
     const groupAt = async (g: number): Promise<Work[] | undefined> => {
+      if (g >= groups.length) readRest();
       if (g >= groups.length && rest) {
         const reading = rest;
         rest = undefined;
@@ -433,6 +442,7 @@ export function makeDispatcher(ports: DispatchPorts) {
     try {
       for (let g = 0; nextClaim; g++) {
         const claimed = await nextClaim;
+        readRest();
         // Leave time to settle what is in flight; what is left is retried with the record.
         const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
         const next = await groupAt(g + 1);

@@ -22,18 +22,25 @@ export type TestApi = {
   stop(): Promise<void>;
 };
 
-/** Starts the local API on a fresh table in the run's DynamoDB Local. */
+/**
+ * Starts the local API on a fresh table in the run's DynamoDB Local, or, with `ownDatabase`, in a
+ * DynamoDB Local of its own (in memory, stopped with the API): for suites that write thousands of
+ * items, since DynamoDB Local slows down for every table it has held.
+ */
 export async function startTestApi(
-  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds'> = {},
+  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds'> & {
+    ownDatabase?: boolean;
+  } = {},
 ): Promise<TestApi> {
+  const { ownDatabase, ...stackOptions } = options;
   const stack = await startLocalStack({
-    endpoint: inject('dynamoEndpoint'),
+    ...(ownDatabase ? {} : { endpoint: inject('dynamoEndpoint') }),
     tableName: `test-${randomUUID()}`,
     inMemory: true,
     port: 0,
     sweepSeconds: 0,
-    ...options,
-    seed: options.seed ?? 'none',
+    ...stackOptions,
+    seed: stackOptions.seed ?? 'none',
   });
   const client = (token?: string): Client => {
     const call = async <T>(

@@ -15,6 +15,7 @@ export const SETTINGS = {
       people: 10_000,
       runs: [
         { batchSize: 100, latencyMs: 0 },
+        { batchSize: 1_000, latencyMs: 0 },
         { batchSize: streamBatchSize(500), latencyMs: 30 },
       ],
     },

@@ -79,13 +79,24 @@ type ShardState = {
   shardId: string;
   parentId?: string | undefined;
   iterator?: string | undefined;
-  /** The next page, read while the handler works on the current one. */
-  prefetch?: { iterator: string; page: Promise<GetRecordsCommandOutput | undefined> } | undefined;
+  /** The next batch, read while the handler works on the current one. */
+  prefetch?: { iterator: string; page: Promise<StreamPage | undefined> } | undefined;
   done: boolean;
   failures: number;
 };
 
 type Image = Record<string, LambdaAttributeValue>;
+
+/** Records read from a shard, and where to read on. */
+type StreamPage = Pick<GetRecordsCommandOutput, 'Records' | 'NextShardIterator'>;
+
+/** The most records one `GetRecords` call returns. */
+const GET_RECORDS_LIMIT = 1_000;
+/**
+ * Lambda hands a batch over whole up to its 6 MB payload. Records' `SizeBytes` (DynamoDB's own
+ * encoding) grow about twofold as event JSON, so a batch stops growing past this many.
+ */
+const BATCH_SIZE_BYTES = 2_500_000;
 
 /** Turns a record as DynamoDB Streams returns it into the shape Lambda delivers. */
 export function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
@@ -239,7 +250,7 @@ export class StreamPoller {
         prefetched = undefined;
         if (!shard.iterator) return false;
       }
-      const page = prefetched ?? (await this.getRecords(shard.iterator));
+      const page = prefetched ?? (await this.readBatch(shard.iterator));
       const records = page.Records ?? [];
       if (!page.NextShardIterator) shard.done = true;
       shard.iterator = page.NextShardIterator;
@@ -250,7 +261,7 @@ export class StreamPoller {
       if (next)
         shard.prefetch = {
           iterator: next,
-          page: this.getRecords(next).catch(() => undefined),
+          page: this.readBatch(next).catch(() => undefined),
         };
       await this.deliver(shard, records);
       if (shard.iterator !== next) shard.prefetch = undefined;
@@ -260,10 +271,28 @@ export class StreamPoller {
     }
   }
 
-  private getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
-    return this.streams.send(
-      new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 1_000 }),
-    );
+  /**
+   * One batch, as the event source mapping gathers it: up to `batchSize` records, page after page,
+   * ending early at the end of what has been written (a short page), at the shard's end, or near
+   * Lambda's payload limit.
+   */
+  private async readBatch(iterator: string): Promise<StreamPage> {
+    const wanted = this.options.batchSize ?? GET_RECORDS_LIMIT;
+    const records: StreamRecord[] = [];
+    let next: string | undefined = iterator;
+    let bytes = 0;
+    while (next && records.length < wanted) {
+      const limit = Math.min(GET_RECORDS_LIMIT, wanted - records.length);
+      const page: GetRecordsCommandOutput = await this.streams.send(
+        new GetRecordsCommand({ ShardIterator: next, Limit: limit }),
+      );
+      const got = page.Records ?? [];
+      next = page.NextShardIterator;
+      records.push(...got);
+      for (const r of got) bytes += r.dynamodb?.SizeBytes ?? 0;
+      if (got.length < limit || bytes >= BATCH_SIZE_BYTES) break;
+    }
+    return { Records: records, NextShardIterator: next };
   }
 
   private async deliver(shard: ShardState, records: StreamRecord[]): Promise<void> {

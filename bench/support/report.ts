@@ -161,7 +161,7 @@ function switchSection(results: RunResults): string {
 - **Sending**: the stack's \`StreamPoller\` reads DynamoDB Local's stream, in order, at most
   **${s.batchSize} records per invocation: the event source mapping's \`BatchSize\` at this rate**
   (\`streamBatchSize\` in shared/use-cases/dispatch.ts: about ten seconds of sending, 100 to
-  1,000 records; production's 10 messages/s per consumer gives 100), and invokes \`makeDispatcher\` wrapped exactly as
+  5,000 records; production's 10 messages/s per consumer gives 100), and invokes \`makeDispatcher\` wrapped exactly as
   functions/messaging/stream.ts wraps it, with \`rate = ${s.rate}\` messages/s. The gateway is an
   in-memory \`SmsGateway\` that accepts at most **R = ${s.rate} messages/s** (a token bucket of
   ${s.burst} tokens refilled at R/s; over it, \`SmsThrottledError\` as SNS throttling), with

@@ -54,13 +54,16 @@ const CALL_OUT_KINDS: ReadonlySet<MessageKind> = new Set(['alert', 'reminder', '
 /**
  * Stream records per consumer invocation (the event source mapping's `BatchSize`, and the local
  * poller's): about ten seconds of sending at the consumer's rate, so the fixed cost of an
- * invocation (reading its items, the first claim, the last settle, the poll) stays small beside
- * its sending time; at least 100, and at most 1,000, one `GetRecords` page and well inside
- * Lambda's 6 MB payload.
+ * invocation (reading its first items, the first claim, the last settle, the poll) stays small
+ * beside its sending time; at least 100, at most 5,000. Lambda cuts a batch short at its 6 MB
+ * payload whatever the size.
  */
 export function streamBatchSize(ratePerSecond: number): number {
-  return Math.min(1_000, Math.max(100, Math.round(ratePerSecond * 10)));
+  return Math.min(5_000, Math.max(100, Math.round(ratePerSecond * 10)));
 }
+
+/** Groups of queued messages read from the table at a time, ahead of sending them. */
+const READ_AHEAD_GROUPS = 8;
 
 /** A queued message, ready to be claimed, with the item it lives on. */
 type Work = {
@@ -392,31 +395,36 @@ export function makeDispatcher(ports: DispatchPorts) {
       return work;
     };
     // The first items are read alone so that sending starts at once; the rest of the batch is
-    // read once the first group is claimed, while it goes out (not sooner: the first claim would
-    // wait behind it). Candidates are in record order, so the groups stay in it too.
+    // read a window at a time while earlier groups go out, the first once the first group is
+    // claimed (not sooner: the first claim would wait behind it). Candidates are in record order,
+    // so the groups stay in it too.
     const headSize = groupSize * 2;
     const groups = chunk(await readWork(candidates.slice(0, headSize)), groupSize);
-    const tail = candidates.slice(headSize);
-    let rest: Promise<Work[]> | undefined;
-    let restRead = tail.length === 0;
-    const readRest = () => {
-      if (!restRead) {
-        restRead = true;
-        rest = quiet(readWork(tail));
-      }
+    const windows = chunk(candidates.slice(headSize), groupSize * READ_AHEAD_GROUPS);
+    let nextWindow = 0;
+    let reading: { promise: Promise<Work[]>; firstIndex: number } | undefined;
+    /** Starts reading the next window, unless one is being read or none is left. */
+    const readAhead = () => {
+      const window = windows[nextWindow];
+      if (reading || !window) return;
+      nextWindow++;
+      reading = { promise: quiet(readWork(window)), firstIndex: window[0]?.index ?? 0 };
     };
-    /** Group `g`, once the rest of the batch has been read if it is needed. */
+    /** Group `g`, once the windows it needs have been read. */
     const groupAt = async (g: number): Promise<Work[] | undefined> => {
-      if (g >= groups.length) readRest();
-      if (g >= groups.length && rest) {
-        const reading = rest;
-        rest = undefined;
+      while (g >= groups.length) {
+        readAhead();
+        const current = reading;
+        if (!current) break;
+        reading = undefined;
         try {
-          groups.push(...chunk(await reading, groupSize));
+          groups.push(...chunk(await current.promise, groupSize));
         } catch (error) {
-          // Not read: those records are delivered again; what was read goes out now.
+          // Not read: those records and all after them are delivered again; what was read goes out.
           logger.warn('reading queued messages failed; their records are retried', { error });
-          fail(tail[0]?.index ?? 0);
+          fail(current.firstIndex);
+          nextWindow = windows.length;
+          break;
         }
       }
       return groups[g];
@@ -442,7 +450,8 @@ export function makeDispatcher(ports: DispatchPorts) {
     try {
       for (let g = 0; nextClaim; g++) {
         const claimed = await nextClaim;
-        readRest();
+        // Keep the next window being read while the groups already read go out.
+        if (groups.length - g <= READ_AHEAD_GROUPS / 2) readAhead();
         // Leave time to settle what is in flight; what is left is retried with the record.
         const budget = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
         const next = await groupAt(g + 1);

@@ -96,13 +96,13 @@ describe.each(STAGES)('messaging in the %s stack', (stage) => {
       expect(mapping.ParallelizationFactor).toBe(1);
     });
 
-    it('sizes batches by the rate: ten seconds of sending, from 100 to 1,000 records', () => {
+    it('sizes batches by the rate: ten seconds of sending, from 100 to 5,000 records', () => {
       expect(streamBatchSize(1)).toBe(100);
       expect(streamBatchSize(10)).toBe(100);
       expect(streamBatchSize(25)).toBe(250);
-      expect(streamBatchSize(50)).toBe(500);
       expect(streamBatchSize(100)).toBe(1_000);
-      expect(streamBatchSize(500)).toBe(1_000);
+      expect(streamBatchSize(500)).toBe(5_000);
+      expect(streamBatchSize(2_000)).toBe(5_000);
     });
 
     it('reports partial batch failures, bisects failing batches, and gives up only after bounded retries and age', () => {

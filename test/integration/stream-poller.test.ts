@@ -97,4 +97,29 @@ describe('the local stream poller', () => {
       await poller.stop();
     }
   });
+
+  it('gathers pages into batches bigger than one GetRecords call returns, as the event source mapping does', async () => {
+    const other = await freshTable('poller-big');
+    const batches: number[][] = [];
+    await writeItems(other, 0, 1_500);
+    const poller = new StreamPoller({
+      tableName: other,
+      endpoint,
+      batchSize: 1_200,
+      idleMs: 20,
+      checkpoints: new MemoryCheckpoints(),
+      handler: async (event) => {
+        batches.push(numbers(event));
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.start();
+    try {
+      await poller.caughtUp(60_000);
+      expect(batches.map((b) => b.length)).toEqual([1_200, 300]);
+      expect(batches.flat()).toEqual(Array.from({ length: 1_500 }, (_, i) => i));
+    } finally {
+      await poller.stop();
+    }
+  });
 });

@@ -366,4 +366,29 @@ describe('the dispatcher, with fakes', () => {
     expect(sms.sent).toHaveLength(180);
     expect(new Set(sms.sent.map((m) => m.dedupeKey)).size).toBe(180);
   });
+
+  it('reads a big batch a window at a time, and stops at the first window it cannot read', async () => {
+    const outbox = new FakeOutbox();
+    const changes = Array.from({ length: 400 }, (_, i) =>
+      outbox.add(draftee(`m${String(i).padStart(3, '0')}`)),
+    );
+    let reads = 0;
+    const read = outbox.getDraftees.bind(outbox);
+    // Groups of 10: the first read holds 20 items, then windows of 80; the third window fails.
+    outbox.getDraftees = async (wanted) => {
+      reads++;
+      if (reads === 4) throw new Error('DynamoDB is unreachable');
+      return read(wanted);
+    };
+    const sms = new ScriptedGateway();
+
+    const { failedAt, stats } = await dispatcher(outbox, sms, { groupSize: 10 }).handle(changes);
+
+    expect(outbox.log).toEqual(['read 20', 'read 80', 'read 80']);
+    expect(stats.sent).toBe(180);
+    expect(failedAt).toBe(180);
+    expect(outbox.message(keyOf('m179'))?.state).toBe('sent');
+    expect(outbox.message(keyOf('m180'))?.state).toBe('queued');
+    expect(outbox.message(keyOf('m399'))?.state).toBe('queued');
+  });
 });

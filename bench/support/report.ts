@@ -159,9 +159,11 @@ function switchSection(results: RunResults): string {
   then **level I** ("all hands": everyone eligible is drafted) on the same roster. "Time to 201" is
   from sending the request to having read the whole response body.
 - **Sending**: the stack's \`StreamPoller\` reads DynamoDB Local's stream, in order, at most
-  **${s.batchSize} records per invocation: the event source mapping's \`BatchSize\` at this rate**
+  **${n(s.batchSize)} records per invocation: the event source mapping's \`BatchSize\` at this rate**
   (\`streamBatchSize\` in shared/use-cases/dispatch.ts: about ten seconds of sending, 100 to
-  5,000 records; production's 10 messages/s per consumer gives 100), and invokes \`makeDispatcher\` wrapped exactly as
+  5,000 records; production's 10 messages/s per consumer gives 100; gathered from several
+  \`GetRecords\` pages and, as Lambda does at its 6 MB payload, cut short once the records'
+  \`SizeBytes\` pass 2.5 MB), and invokes \`makeDispatcher\` wrapped exactly as
   functions/messaging/stream.ts wraps it, with \`rate = ${s.rate}\` messages/s. The gateway is an
   in-memory \`SmsGateway\` that accepts at most **R = ${s.rate} messages/s** (a token bucket of
   ${s.burst} tokens refilled at R/s; over it, \`SmsThrottledError\` as SNS throttling), with
@@ -269,7 +271,7 @@ the time to 201 goes": the switch ranks every reserve for every team only to cou
   if (contrasts.length) {
     parts.push('### Level I again: another batch size, a gateway with SNS-like latency');
     parts.push(`The same press repeated after a stand-down, changing one thing: the records per stream
-invocation (the event source mapping's \`BatchSize\`: ${s.batchSize} at this rate, 100 at production's
+invocation (the event source mapping's \`BatchSize\`: ${n(s.batchSize)} at this rate, 100 at production's
 10 messages/s per consumer), or a gateway that takes as long per call as an SNS \`Publish\` round
 trip (half before the accept, half after). Every invocation pays a fixed cost before its first
 send and after its last (see "Where the sending time goes"); the dispatcher also waits for every
@@ -400,7 +402,7 @@ sent alerts (means), the time from its start to its first accept (unmarshalling 
 \`BatchGet\` of the waiting items 100 at a time, the first claim), the span of its accepts, the
 time after its last accept (the last settle), and the gap before it (the poller: checkpoint,
 \`GetRecords\`). "Idle" is the time between the first and the last alert in which no invocation
-was sending. At R = ${s.rate}/s, ${s.batchSize} alerts need ${n((s.batchSize / s.rate) * 1000)} ms.`);
+was sending. At R = ${n(s.rate)}/s, ${n(s.batchSize)} alerts need ${n((s.batchSize / s.rate) * 1000)} ms.`);
   parts.push(
     table(
       [
@@ -470,7 +472,7 @@ function checkinSection(results: RunResults): string {
 - **Activation**: communities of ${[...s.boardSizes, s.stormPeople].map((x) => n(x)).join(', ')} people
   (\`benchStreet\` as in \`switch\`, everyone available), loaded through the use cases; each
   switched at level I through the HTTP route, so the activations hold exactly that many draftees;
-  every alert sent (gateway ${n(s.rate)}/s; ${s.batchSize} stream records per invocation, the
+  every alert sent (gateway ${n(s.rate)}/s; ${n(s.batchSize)} stream records per invocation, the
   event source mapping's \`BatchSize\` at that rate) and settled before the first reply.
 - **Storm**: ${n(c.replies)} replies to the ${n(c.people)}-person activation, **through the inbound
   Lambda handler** (functions/messaging/inbound-sms.ts, loaded as the local stack loads it) invoked

@@ -1,22 +1,27 @@
-import { streamBatchSize } from '../shared/use-cases/dispatch';
+import { streamBatchSize } from '../shared/config';
+
+/** Messages a second the switch scenario's gateway accepts and its consumer sends. */
+const SWITCH_RATE = 500;
+/** The same for the check-in scenario, whose alerts only have to be out before the replies. */
+const CHECKIN_RATE = 2_000;
 
 /** Every setting of the run, in one place; BENCHMARKS.md quotes them. */
 export const SETTINGS = {
   switch: {
     sizes: [1_000, 10_000, 40_000],
-    rate: 500,
+    rate: SWITCH_RATE,
     burst: 50,
     latencyMs: 0,
     levels: ['III', 'I'],
     /** Records per stream invocation: the event source mapping's BatchSize at this rate. */
-    batchSize: streamBatchSize(500),
+    batchSize: streamBatchSize(SWITCH_RATE),
     /** Level I pressed again on this size with another batch size or gateway latency. */
     contrast: {
       people: 10_000,
       runs: [
         { batchSize: 100, latencyMs: 0 },
         { batchSize: 1_000, latencyMs: 0 },
-        { batchSize: streamBatchSize(500), latencyMs: 30 },
+        { batchSize: streamBatchSize(SWITCH_RATE), latencyMs: 30 },
       ],
     },
   },
@@ -29,8 +34,8 @@ export const SETTINGS = {
     doubleShare: 0.02,
     lateShare: 0.01,
     secondShare: 0.07,
-    rate: 2_000,
+    rate: CHECKIN_RATE,
     burst: 200,
-    batchSize: streamBatchSize(2_000),
+    batchSize: streamBatchSize(CHECKIN_RATE),
   },
 } as const;

@@ -8,9 +8,9 @@ import { localConsole } from '../console/build';
 import { documentClient } from '../shared/adapters/dynamo';
 import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-network';
 import { ensureTable } from '../shared/adapters/table-admin';
+import { streamBatchSize } from '../shared/config';
 import { allRoutes } from '../shared/http/routes';
 import { TABLE } from '../shared/table';
-import { streamBatchSize } from '../shared/use-cases/dispatch';
 import { demoStreet } from './demo-data';
 import { type DevAuth, makeDevAuth } from './dev-auth';
 import { devTokenRoutes } from './dev-routes';
@@ -127,7 +127,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.PINGJI_SMS_GATEWAY = 'simulated';
   process.env.PINGJI_PHONE_TABLE = phoneTable;
-  process.env.PINGJI_SMS_RATE = String(options.smsRate ?? 50);
+  const smsRate = options.smsRate ?? 50;
+  process.env.PINGJI_SMS_RATE = String(smsRate);
 
   let server: LocalApiServer | undefined;
   let consumer: StreamPoller | undefined;
@@ -211,7 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tableName,
         endpoint,
         handler: (event: DynamoDBStreamEvent, context: Context) => streamHandler(event, context),
-        batchSize: streamBatchSize(options.smsRate ?? 50),
+        batchSize: streamBatchSize(smsRate),
         checkpoints:
           inMemory || options.endpoint
             ? new MemoryCheckpoints()

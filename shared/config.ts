@@ -20,3 +20,14 @@ export function loadConfig<S extends z.ZodObject>(
 export const tableEnv = z.object({
   TABLE_NAME: z.string().min(1),
 });
+
+/**
+ * Stream records per consumer invocation (the event source mapping's `BatchSize`, and the local
+ * poller's): about ten seconds of sending at the consumer's rate, so the fixed cost of an
+ * invocation (reading its first items, the first claim, the last settle, the poll) stays small
+ * beside its sending time; at least 100, at most 5,000. Lambda cuts a batch short at its 6 MB
+ * payload whatever the size.
+ */
+export function streamBatchSize(ratePerSecond: number): number {
+  return Math.min(5_000, Math.max(100, Math.round(ratePerSecond * 10)));
+}

@@ -5,6 +5,7 @@ import {
   formTeams,
   rankReserves,
 } from '../../shared/domain/team-formation';
+import { toCandidate } from '../../shared/use-cases/activation';
 import { childSettings, progress, writeResult } from '../support/harness';
 import { benchStreet } from '../support/roster';
 
@@ -40,18 +41,9 @@ function main(): void {
   if (!community) throw new Error('no community');
   // Member ids shaped like the real ones (26-character lower-case ULIDs), unique and fixed.
   const id = (i: number) => `01jbench${String(i).padStart(18, '0')}`;
-  const candidates: Candidate[] = street.members.map((m, i) => ({
-    memberId: id(i),
-    communityId: m.communityId,
-    name: m.name,
-    gridId: m.gridId,
-    unitId: m.unitId,
-    roles: m.roles,
-    partyMember: m.partyMember,
-    skills: m.skills,
-    available: m.available,
-    smsOptOut: false,
-  }));
+  const candidates: Candidate[] = street.members.map((m, i) =>
+    toCandidate({ ...m, memberId: id(i), smsOptOut: false }),
+  );
   const pairings = street.units.flatMap((u) =>
     u.pairedGrids.map((g) => ({ gridId: g.gridId, unitId: u.unitId })),
   );

@@ -160,7 +160,7 @@ function switchSection(results: RunResults): string {
   from sending the request to having read the whole response body.
 - **Sending**: the stack's \`StreamPoller\` reads DynamoDB Local's stream, in order, at most
   **${n(s.batchSize)} records per invocation: the event source mapping's \`BatchSize\` at this rate**
-  (\`streamBatchSize\` in shared/use-cases/dispatch.ts: about ten seconds of sending, 100 to
+  (\`streamBatchSize\` in shared/config.ts: about ten seconds of sending, 100 to
   5,000 records; production's 10 messages/s per consumer gives 100; gathered from several
   \`GetRecords\` pages and, as Lambda does at its 6 MB payload, cut short once the records'
   \`SizeBytes\` pass 2.5 MB), and invokes \`makeDispatcher\` wrapped exactly as

@@ -7,7 +7,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { streamBatchSize } from '../../shared/use-cases/dispatch';
+import { streamBatchSize } from '../../shared/config';
 import { type SmsSettings, smsRatePerConsumer } from '../settings';
 import { AppFunction } from './app-function';
 import type { Data } from './data';

@@ -52,7 +52,7 @@ function alreadySwitched(communityId: string, activationId: string | undefined):
 }
 
 /** Reduces a roster entry to what formation reads. */
-export function toCandidate(m: Member): Candidate {
+export function toCandidate(m: Pick<Member, keyof Candidate>): Candidate {
   return {
     memberId: m.memberId,
     communityId: m.communityId,

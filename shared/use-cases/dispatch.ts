@@ -12,7 +12,7 @@ import { backoff, type Item } from '../adapters/dynamo';
 import type { MemberRepository } from '../adapters/member-repository';
 import { type SmsGateway, SmsRejectedError, SmsThrottledError } from '../adapters/sms-gateway';
 import type { Activation, Counts, Draftee, MessageKind, OutboxMessage } from '../domain/activation';
-import { render, type SmsMessage } from '../domain/sms';
+import { type CalloutVars, render, type SmsMessage } from '../domain/sms';
 import { logger } from '../observability';
 import type { ItemKey } from '../table';
 
@@ -51,17 +51,6 @@ export type DispatchStats = {
 /** Kinds that must not go out once the person's activation has closed. */
 const CALL_OUT_KINDS: ReadonlySet<MessageKind> = new Set(['alert', 'reminder', 'shortfall']);
 
-/**
- * Stream records per consumer invocation (the event source mapping's `BatchSize`, and the local
- * poller's): about ten seconds of sending at the consumer's rate, so the fixed cost of an
- * invocation (reading its first items, the first claim, the last settle, the poll) stays small
- * beside its sending time; at least 100, at most 5,000. Lambda cuts a batch short at its 6 MB
- * payload whatever the size.
- */
-export function streamBatchSize(ratePerSecond: number): number {
-  return Math.min(5_000, Math.max(100, Math.round(ratePerSecond * 10)));
-}
-
 /** Groups of queued messages read from the table at a time, ahead of sending them. */
 const READ_AHEAD_GROUPS = 8;
 
@@ -93,6 +82,21 @@ export function queuedMessage(
   return { kind, body: render(message, locale), state: 'queued', queuedAt: now, attempts: 0 };
 }
 
+/** What an alert or a reminder says of the call-out and of the recipient's team. */
+export function callOutVars(activation: Activation, teamId: string, leader: boolean): CalloutVars {
+  const team = activation.teams.find((t) => t.teamId === teamId);
+  return {
+    drill: activation.drill,
+    communityName: activation.communityName,
+    kind: activation.kind,
+    level: activation.level,
+    teamName: team?.gridName ?? teamId,
+    leaderName: team?.leaderName ?? '',
+    musterPoint: team?.musterPoint ?? '',
+    isLeader: leader,
+  };
+}
+
 /** The alert a draftee gets when their team is formed or they are called in from the reserves. */
 export function alertMessage(
   activation: Activation,
@@ -101,21 +105,9 @@ export function alertMessage(
   now: string,
   backfill = false,
 ): OutboxMessage {
-  const team = activation.teams.find((t) => t.teamId === teamId);
   return queuedMessage(
     'alert',
-    {
-      type: 'alert',
-      drill: activation.drill,
-      communityName: activation.communityName,
-      kind: activation.kind,
-      level: activation.level,
-      teamName: team?.gridName ?? teamId,
-      leaderName: team?.leaderName ?? '',
-      musterPoint: team?.musterPoint ?? '',
-      isLeader: leader,
-      backfill,
-    },
+    { type: 'alert', ...callOutVars(activation, teamId, leader), backfill },
     activation.locale,
     now,
   );

@@ -6,7 +6,7 @@ import { type Activation, countsOf, type Draftee, shortfall } from '../domain/ac
 import { rankReserves, reservePool } from '../domain/team-formation';
 import { logger } from '../observability';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
-import { alertMessage, queuedMessage } from './dispatch';
+import { alertMessage, callOutVars, queuedMessage } from './dispatch';
 
 export type SweepPorts = {
   activations: ActivationRepository;
@@ -170,28 +170,16 @@ export function makeSweeper(ports: SweepPorts) {
     if (due.length) {
       stats.reminded += await activations.queueReminders(
         activation.activationId,
-        due.map((d) => {
-          const team = activation.teams.find((t) => t.teamId === d.teamId);
-          return {
-            memberId: d.memberId,
-            message: queuedMessage(
-              'reminder',
-              {
-                type: 'reminder',
-                drill: activation.drill,
-                communityName: activation.communityName,
-                kind: activation.kind,
-                level: activation.level,
-                teamName: team?.gridName ?? d.teamId,
-                leaderName: team?.leaderName ?? '',
-                musterPoint: d.musterPoint,
-                isLeader: d.leader,
-              },
-              activation.locale,
-              at,
-            ),
-          };
-        }),
+        due.map((d) => ({
+          memberId: d.memberId,
+          message: queuedMessage(
+            'reminder',
+            // The muster point the person's alert named.
+            { type: 'reminder', ...callOutVars(activation, d.teamId, d.leader), musterPoint: d.musterPoint },
+            activation.locale,
+            at,
+          ),
+        })),
         at,
       );
     }

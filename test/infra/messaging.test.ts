@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { STREAM_CONSUMER } from '../../infra/constructs/messaging';
 import { DEFAULT_SMS_SETTINGS } from '../../infra/settings';
-import { streamBatchSize } from '../../shared/use-cases/dispatch';
-import { type CfnTemplate, flatten, getAttTarget, refTarget, resourcesOfType } from './support/cfn';
+import { streamBatchSize } from '../../shared/config';
+import {
+  type CfnTemplate,
+  eventInvokeConfigProps,
+  flatten,
+  getAttTarget,
+  permissionProps,
+  refTarget,
+  resourcesOfType,
+} from './support/cfn';
 import {
   arnTarget,
   dataTable,
@@ -35,17 +43,6 @@ const subscriptionProps = z.object({
   Protocol: z.string(),
   Endpoint: z.unknown(),
   RedrivePolicy: z.object({ deadLetterTargetArn: z.unknown() }).optional(),
-});
-const permissionProps = z.object({
-  Action: z.string(),
-  FunctionName: z.unknown(),
-  Principal: z.string(),
-  SourceArn: z.unknown().optional(),
-});
-const eventInvokeConfigProps = z.object({
-  FunctionName: z.unknown(),
-  MaximumRetryAttempts: z.number().optional(),
-  DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }).optional() }).optional(),
 });
 
 /** The stream consumer's one event source mapping. */

@@ -10,6 +10,7 @@ import {
   actionsFor,
   type CfnResource,
   type CfnTemplate,
+  eventInvokeConfigProps,
   externalManagedPolicyArns,
   flatten,
   getAttTarget,
@@ -17,6 +18,7 @@ import {
   type LambdaFunction,
   lambdaFunctions,
   ownFunctions,
+  permissionProps,
   refTarget,
   resourceOf,
   resourcesOfType,
@@ -117,10 +119,6 @@ const eventSourceMappingProps = z.object({
   FunctionName: z.unknown(),
   DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }) }).optional(),
 });
-const eventInvokeConfigProps = z.object({
-  FunctionName: z.unknown(),
-  DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }).optional() }).optional(),
-});
 
 /** The queue a function's stream mapping, or its asynchronous invocations, send failures to. */
 function failureQueueOf(cfn: CfnTemplate, fnId: string, kind: 'stream' | 'async'): string | undefined {
@@ -179,12 +177,6 @@ const authorizerProps = z.object({
   JwtConfiguration: z
     .object({ Audience: z.array(z.unknown()).default([]), Issuer: z.unknown().optional() })
     .optional(),
-});
-const permissionProps = z.object({
-  Action: z.string(),
-  FunctionName: z.unknown(),
-  Principal: z.string(),
-  SourceArn: z.unknown().optional(),
 });
 const logGroupProps = z.object({
   RetentionInDays: z.number().optional(),

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type CfnTemplate, getAttTarget, refTarget, resourcesOfType } from './support/cfn';
+import {
+  type CfnTemplate,
+  eventInvokeConfigProps,
+  getAttTarget,
+  permissionProps,
+  refTarget,
+  resourcesOfType,
+} from './support/cfn';
 import { functionFor, single } from './support/queries';
 import { STAGES, synthStack } from './support/synth';
 
@@ -20,16 +27,6 @@ const ruleProps = z.object({
       }),
     )
     .default([]),
-});
-const permissionProps = z.object({
-  Action: z.string(),
-  FunctionName: z.unknown(),
-  Principal: z.string(),
-  SourceArn: z.unknown().optional(),
-});
-const eventInvokeConfigProps = z.object({
-  FunctionName: z.unknown(),
-  MaximumRetryAttempts: z.number().optional(),
 });
 
 /** The schedule rules that invoke the sweep. */

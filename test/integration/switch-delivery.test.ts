@@ -92,33 +92,7 @@ describe('delivery survives crashes', () => {
   });
 
   it('sends every alert exactly once when the sender dies mid-send and its successor can ask the network', async () => {
-    await community('midsend', 30);
-    const activation = await pressOk(admin, 'midsend', { kind: 'flood', level: 'I' });
-    const network = new PhoneNetwork();
-    const checkpoints = new MemoryCheckpoints();
-    const settings = { ...consumerSettings(), rate: 500, leaseSeconds: 1, groupSize: 10, checkpoints };
-    const dying = new DyingGateway(network, 7);
-
-    await withConsumers(async (started) => {
-      const first = await startConsumer({ ...settings, sms: dying });
-      started.push(first);
-      await waitFor('seven sent and the rest of the group hanging', () =>
-        network.deliveries.length === 7 && dying.hanging > 0 ? true : undefined,
-      );
-      // The process dies: no more writes, its hung sends never reach a phone.
-      first.kill();
-      const stopping = first.stop();
-      dying.kill();
-      await stopping;
-
-      const second = await startConsumer({
-        ...settings,
-        sms: new TestGateway(network, { wasSent: 'truthful' }),
-      });
-      started.push(second);
-      await everyAlertOut(activation.activationId);
-      await second.caughtUp();
-    });
+    const { activation, network } = await dieMidSend('midsend', 'truthful');
 
     expect(sendsOf(network, alertKeys(activation))).toEqual(Array(30).fill(1));
     const board = await boardOf(admin, activation.activationId);
@@ -126,35 +100,7 @@ describe('delivery survives crashes', () => {
   });
 
   it('sends at least once, resending at most the group in flight, when the network cannot say what left', async () => {
-    await community('unknown', 30);
-    const activation = await pressOk(admin, 'unknown', { kind: 'flood', level: 'I' });
-    const network = new PhoneNetwork();
-    const checkpoints = new MemoryCheckpoints();
-    const groupSize = 10;
-    const settings = { ...consumerSettings(), rate: 500, leaseSeconds: 1, groupSize, checkpoints };
-    const dying = new DyingGateway(network, 7);
-    let beforeCrash: string[] = [];
-
-    await withConsumers(async (started) => {
-      const first = await startConsumer({ ...settings, sms: dying });
-      started.push(first);
-      await waitFor('seven sent and the rest of the group hanging', () =>
-        network.deliveries.length === 7 && dying.hanging > 0 ? true : undefined,
-      );
-      first.kill();
-      const stopping = first.stop();
-      dying.kill();
-      await stopping;
-      beforeCrash = network.deliveries.map((d) => d.dedupeKey);
-
-      const second = await startConsumer({
-        ...settings,
-        sms: new TestGateway(network, { wasSent: 'unknown' }),
-      });
-      started.push(second);
-      await everyAlertOut(activation.activationId);
-      await second.caughtUp();
-    });
+    const { activation, network, beforeCrash } = await dieMidSend('unknown', 'unknown');
 
     const wanted = alertKeys(activation);
     const sends = sendsOf(network, wanted);
@@ -165,10 +111,54 @@ describe('delivery survives crashes', () => {
     const leftBeforeCrash = new Set(beforeCrash);
     expect(duplicated.filter((key) => !leftBeforeCrash.has(key))).toEqual([]);
     expect(duplicated.length).toBeGreaterThan(0);
-    expect(duplicated.length).toBeLessThanOrEqual(groupSize);
+    expect(duplicated.length).toBeLessThanOrEqual(CRASH_GROUP_SIZE);
     expect(Math.max(...sends)).toBe(2);
   });
 });
+
+/** Messages a group holds when a sender dies mid-send. */
+const CRASH_GROUP_SIZE = 10;
+
+/**
+ * Thirty people are alerted; the first sender dies with seven alerts out and the rest of its
+ * group hanging (no more writes, its hung sends never reach a phone), and a successor that reads
+ * the same checkpoints, with a network that can (`truthful`) or cannot (`unknown`) say what left,
+ * finishes. Returns what left before the crash.
+ */
+async function dieMidSend(communityId: string, wasSent: 'truthful' | 'unknown') {
+  await community(communityId, 30);
+  const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
+  const network = new PhoneNetwork();
+  const checkpoints = new MemoryCheckpoints();
+  const settings = {
+    ...consumerSettings(),
+    rate: 500,
+    leaseSeconds: 1,
+    groupSize: CRASH_GROUP_SIZE,
+    checkpoints,
+  };
+  const dying = new DyingGateway(network, 7);
+  let beforeCrash: string[] = [];
+
+  await withConsumers(async (started) => {
+    const first = await startConsumer({ ...settings, sms: dying });
+    started.push(first);
+    await waitFor('seven sent and the rest of the group hanging', () =>
+      network.deliveries.length === 7 && dying.hanging > 0 ? true : undefined,
+    );
+    first.kill();
+    const stopping = first.stop();
+    dying.kill();
+    await stopping;
+    beforeCrash = network.deliveries.map((d) => d.dedupeKey);
+
+    const second = await startConsumer({ ...settings, sms: new TestGateway(network, { wasSent }) });
+    started.push(second);
+    await everyAlertOut(activation.activationId);
+    await second.caughtUp();
+  });
+  return { activation, network, beforeCrash };
+}
 
 describe('delivery through an unreliable network', () => {
   it('sends everything exactly once through a network that throttles three calls in ten', async () => {

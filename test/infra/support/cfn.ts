@@ -78,6 +78,21 @@ export const lambdaFunctionProps = z.object({
 
 export type LambdaFunction = { id: string; props: z.infer<typeof lambdaFunctionProps> };
 
+/** An `AWS::Lambda::Permission`: who may invoke a function, from where. */
+export const permissionProps = z.object({
+  Action: z.string(),
+  FunctionName: z.unknown(),
+  Principal: z.string(),
+  SourceArn: z.unknown().optional(),
+});
+
+/** An `AWS::Lambda::EventInvokeConfig`: retries and the destination of asynchronous invocations. */
+export const eventInvokeConfigProps = z.object({
+  FunctionName: z.unknown(),
+  MaximumRetryAttempts: z.number().optional(),
+  DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }).optional() }).optional(),
+});
+
 /**
  * Functions CDK adds on its own behalf (custom-resource providers, log-retention and other
  * singletons) carry a UUID slug or a provider name in their logical id. They are not built with

@@ -30,8 +30,9 @@ class FakeOutbox extends ActivationRepository {
   claims = 0;
   /** What happened, in order: `read N` when a read of N items returns, `send` for each hand-over. */
   readonly log: string[] = [];
-  /** Makes every read of exactly this many items fail. */
-  failReadOf: number | undefined;
+  reads = 0;
+  /** Makes the n-th read (1-based) fail as DynamoDB would when it is unreachable. */
+  failRead: number | undefined;
   /** Makes the n-th claim (1-based) fail as DynamoDB would when it is unreachable. */
   failClaim: number | undefined;
 
@@ -52,8 +53,8 @@ class FakeOutbox extends ActivationRepository {
   override async getDraftees(wanted: readonly ItemKey[]): Promise<Item[]> {
     // A bigger read takes longer, as several requests do.
     await new Promise((resolve) => setTimeout(resolve, wanted.length > 100 ? 20 : 0));
+    if (++this.reads === this.failRead) throw new Error('DynamoDB is unreachable');
     this.log.push(`read ${wanted.length}`);
-    if (wanted.length === this.failReadOf) throw new Error('DynamoDB is unreachable');
     return wanted.flatMap((key) => {
       const item = this.items.get(idOf(key));
       return item ? [structuredClone(item)] : [];
@@ -347,7 +348,8 @@ describe('the dispatcher, with fakes', () => {
     const changes = Array.from({ length: 180 }, (_, i) =>
       outbox.add(draftee(`m${String(i).padStart(3, '0')}`)),
     );
-    outbox.failReadOf = 80;
+    // The first read holds two groups; the second, the other 80, fails.
+    outbox.failRead = 2;
     const sms = new ScriptedGateway();
 
     const { failedAt, stats } = await dispatcher(outbox, sms, { groupSize: 50 }).handle(changes);
@@ -358,7 +360,7 @@ describe('the dispatcher, with fakes', () => {
     expect(outbox.message(keyOf('m100'))?.state).toBe('queued');
 
     // Delivered again from the first record not done, everything left goes out once.
-    outbox.failReadOf = undefined;
+    outbox.failRead = undefined;
     const again = await dispatcher(outbox, sms, { groupSize: 50 }).handle(
       changes.slice(100).map((c, i) => ({ ...c, index: i })),
     );
@@ -372,14 +374,8 @@ describe('the dispatcher, with fakes', () => {
     const changes = Array.from({ length: 400 }, (_, i) =>
       outbox.add(draftee(`m${String(i).padStart(3, '0')}`)),
     );
-    let reads = 0;
-    const read = outbox.getDraftees.bind(outbox);
     // Groups of 10: the first read holds 20 items, then windows of 80; the third window fails.
-    outbox.getDraftees = async (wanted) => {
-      reads++;
-      if (reads === 4) throw new Error('DynamoDB is unreachable');
-      return read(wanted);
-    };
+    outbox.failRead = 4;
     const sms = new ScriptedGateway();
 
     const { failedAt, stats } = await dispatcher(outbox, sms, { groupSize: 10 }).handle(changes);

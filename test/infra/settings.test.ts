@@ -65,8 +65,8 @@ describe('deployment settings', () => {
   it('takes a China region with a mainland provider and the office’s own identity provider', () => {
     const settings = resolveSettings(
       contextOf({
-        region: 'cn-northwest-1',
         ...CHINA,
+        region: 'cn-northwest-1',
         smsProvider: 'aliyun',
         oidcAudience: 'console, ops-cli',
       }),

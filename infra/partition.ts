@@ -47,6 +47,7 @@ export const CHINA_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'AWS::ApiGatewayV2::Route',
   'AWS::ApiGatewayV2::Stage',
   'AWS::CDK::Metadata',
+  'AWS::CloudFront::CachePolicy',
   'AWS::CloudFront::CloudFrontOriginAccessIdentity',
   'AWS::CloudFront::Distribution',
   'AWS::CloudFront::ResponseHeadersPolicy',

@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicies, RemovalPolicy, Stack, type StackProps, Tags
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { Construct } from 'constructs';
-import { allRoutes } from '../shared/http/routes';
+import { allRoutes, type RouteDef } from '../shared/http/routes';
 import { Api } from './constructs/api';
 import { AppFunction } from './constructs/app-function';
 import { Console } from './constructs/console';
@@ -35,6 +35,8 @@ export type PingjiStackProps = StackProps & {
   smsProvider?: SmsProviderSettings | undefined;
   /** Who signs people in: the stack's Cognito user pool when absent. */
   identity?: IdentitySettings | undefined;
+  /** The routes the API serves: `shared/http/routes.ts`'s list when absent. */
+  routes?: readonly RouteDef[] | undefined;
   /** AWS China regions: the console on CloudFront under this ICP-filed domain, not on the API. */
   consoleDomain?: ConsoleDomainSettings | undefined;
 };
@@ -105,8 +107,9 @@ export class PingjiStack extends Stack {
       PINGJI_STAGE: props.stage,
       POWERTOOLS_SERVICE_NAME: serviceName,
     };
+    const routes = props.routes ?? allRoutes;
     this.api = new Api(this, 'Api', {
-      routes: allRoutes,
+      routes,
       data: this.data,
       authorizer,
       environment,
@@ -119,7 +122,7 @@ export class PingjiStack extends Stack {
       retain,
     });
     this.messaging.grantCallbacks(
-      allRoutes
+      routes
         .filter((route) => route.path.startsWith(SMS_CALLBACK_PATH_PREFIX))
         .flatMap((route) => this.api.functions.get(route.fn) ?? []),
     );

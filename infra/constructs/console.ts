@@ -320,7 +320,7 @@ export class Console extends Construct {
         'every action a user takes is an API call, logged by the API stage.',
     });
     if (china)
-      Validations.of(bucket).acknowledge({
+      Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR7',
         reason:
           'CloudFront in the AWS China regions has no origin access control; the origin access identity ' +

@@ -70,7 +70,11 @@ const synthesised = new Map<string, Synthesised>();
  * The stack of a stage (with these options, in this region), synthesised in-process once per test
  * file and reused.
  */
-export function synthStack(stage: Stage, options: StackOptions = {}, region: string = TEST_REGION): Synthesised {
+export function synthStack(
+  stage: Stage,
+  options: StackOptions = {},
+  region: string = TEST_REGION,
+): Synthesised {
   const cacheKey = JSON.stringify([stage, options, region]);
   const cached = synthesised.get(cacheKey);
   if (cached) return cached;

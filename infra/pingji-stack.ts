@@ -173,5 +173,17 @@ export class PingjiStack extends Stack {
       ],
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    const secret = this.messaging.providerSecret;
+    if (secret) {
+      const provider = this.messaging.provider.provider;
+      new CfnOutput(this, 'SmsProviderSecretArn', {
+        value: secret.secretArn,
+        description: `Write the ${provider} API key into this secret; its callbackToken goes into the callback URLs`,
+      });
+      new CfnOutput(this, 'SmsCallbackUrls', {
+        value: `${this.api.httpApi.apiEndpoint}/sms/${provider}/receipts?token=<callbackToken>, ${this.api.httpApi.apiEndpoint}/sms/${provider}/replies?token=<callbackToken>`,
+        description: `The delivery receipt and reply callbacks to configure at ${provider}`,
+      });
+    }
   }
 }

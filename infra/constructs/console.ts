@@ -227,7 +227,7 @@ export class Console extends Construct {
             },
           },
         }),
-        Source.jsonData('config.json', { ...config, apiUrl: props.apiUrl }),
+        Source.jsonData('config.json', { mode: config.mode, apiUrl: props.apiUrl, ...config }),
       ],
       // Fixed file names: browsers revalidate each load, and the deployment invalidates the cache.
       cacheControl: [CacheControl.noCache()],

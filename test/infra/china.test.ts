@@ -252,6 +252,15 @@ describe('SMS through a mainland provider', () => {
     ]);
   });
 
+  it('outputs the secret, and the callback URLs with a place for its token', () => {
+    const [secretId] = single(resourcesOfType(tencent(), 'AWS::SecretsManager::Secret'), 'provider secret');
+    const urls = JSON.stringify(tencent().Outputs.SmsCallbackUrls?.Value);
+
+    expect(refTarget(tencent().Outputs.SmsProviderSecretArn?.Value)).toBe(secretId);
+    expect(urls).toContain('/sms/tencent/receipts?token=<callbackToken>');
+    expect(urls).toContain('/sms/tencent/replies?token=<callbackToken>');
+  });
+
   it('lets only the stream consumer and the callback functions read that secret', () => {
     const [secretId] = single(resourcesOfType(tencent(), 'AWS::SecretsManager::Secret'), 'provider secret');
 

@@ -168,6 +168,13 @@ export class Messaging extends Construct {
       );
     }
 
+    if (provider.provider === 'simulated') {
+      Annotations.of(this).addWarningV2(
+        'pingji:sms-simulated',
+        'smsProvider simulated: no SMS leaves AWS, every message lands in the SimulatedPhones table. For a ' +
+          'trial before the SMS account is ready, never for a stack that must reach people.',
+      );
+    }
     if (provider.provider === 'sns') {
       const inbound = this.inboundFromEndUserMessaging(data, props.environment, props.retain);
       this.inbound = inbound.fn;

@@ -4,8 +4,12 @@ import * as z from 'zod';
 import { ActivationRepository } from './adapters/activation-repository';
 import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
+import {
+  type DrillScheduler,
+  EventBridgeDrillScheduler,
+  tableDrivenScheduler,
+} from './adapters/drill-scheduler';
 import { documentClient } from './adapters/dynamo';
-import { type DrillScheduler, EventBridgeDrillScheduler, tableDrivenScheduler } from './adapters/drill-scheduler';
 import { DynamoMemberRepository } from './adapters/member-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';

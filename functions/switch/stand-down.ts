@@ -1,6 +1,6 @@
-import { logger } from '../../shared/observability';
 import { apiHandler, ok } from '../../shared/http/api';
 import { routes } from '../../shared/http/routes';
+import { logger } from '../../shared/observability';
 import { makeActivationUseCases } from '../../shared/use-cases/activation';
 import { makeRankingRecorder } from '../../shared/use-cases/rankings';
 import { tablePorts } from '../../shared/wiring';

@@ -14,10 +14,7 @@ const firing = makeScheduleFiring({ ...ports, switchUseCases: makeActivationUseC
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
 /** EventBridge Scheduler's input for one drill; the local timer sends `{due: true}` to fire every due one. */
-const event = z.union([
-  z.object({ communityId: id, scheduleId: id }),
-  z.object({ due: z.literal(true) }),
-]);
+const event = z.union([z.object({ communityId: id, scheduleId: id }), z.object({ due: z.literal(true) })]);
 
 /** Starts a scheduled drill when its time comes (or, locally, every drill that is due). */
 export const handler = middy<unknown, FireOutcome[], Error, Context>()
@@ -28,7 +25,12 @@ export const handler = middy<unknown, FireOutcome[], Error, Context>()
     const outcomes =
       'due' in input ? await firing.fireDue() : [await firing.fire(input.communityId, input.scheduleId)];
     for (const o of outcomes) {
-      if (o.outcome !== 'unchanged') metrics.addMetric(`ScheduledDrill${o.outcome === 'started' ? 'Started' : 'Skipped'}`, MetricUnit.Count, 1);
+      if (o.outcome !== 'unchanged')
+        metrics.addMetric(
+          `ScheduledDrill${o.outcome === 'started' ? 'Started' : 'Skipped'}`,
+          MetricUnit.Count,
+          1,
+        );
       logger.info('scheduled drill', {
         scheduleId: o.schedule.scheduleId,
         communityId: o.schedule.communityId,

@@ -77,10 +77,12 @@ export class Scheduling extends Construct {
       }),
     );
     const { partition, region, account } = Stack.of(this);
-    const nagName = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const nagName = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
     fn.acknowledgeOnPolicy({
       id: `AwsSolutions-IAM5[Resource::arn:${nagName(partition, 'Partition')}:scheduler:${nagName(region, 'Region')}:${nagName(account, 'AccountId')}:schedule/${this.groupName}/*]`,
-      reason: 'One schedule per drill, named by its id: the wildcard covers only the drill schedules of this group.',
+      reason:
+        'One schedule per drill, named by its id: the wildcard covers only the drill schedules of this group.',
     });
     fn.addEnvironment('PINGJI_DRILL_SCHEDULER', 'eventbridge');
     fn.addEnvironment('PINGJI_SCHEDULE_GROUP', this.groupName);

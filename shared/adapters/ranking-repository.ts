@@ -108,16 +108,18 @@ export class DynamoRankingRepository implements RankingRepository {
         count ? [[histogramName(minute), count]] : [],
       ),
     ];
+    const names: Record<string, string> = { '#type': 'type', '#period': 'period' };
     for (const [name, value] of counters) {
-      adds.push(`${name} :${name}`);
+      adds.push(`#${name} :${name}`);
+      names[`#${name}`] = name;
       values[`:${name}`] = value;
     }
     return {
       Update: {
         TableName: this.table,
         Key: keys.rankingBucket(streetId, bucket, grid.communityId, grid.gridId),
-        UpdateExpression: `SET #type = :type, streetId = :street, period = :period, communityId = :c, gridId = :g, gridName = :n ADD ${adds.join(', ')}`,
-        ExpressionAttributeNames: { '#type': 'type' },
+        UpdateExpression: `SET #type = :type, streetId = :street, #period = :period, communityId = :c, gridId = :g, gridName = :n ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
     };
@@ -132,8 +134,13 @@ export class DynamoRankingRepository implements RankingRepository {
         TableName: this.table,
         Key: keys.participation(person.communityId, person.memberId),
         UpdateExpression:
-          'SET #type = :type, communityId = :c, memberId = :m, lastActivationId = :a, lastCalledAt = :at ADD called :called, answered :answered, came :came',
-        ExpressionAttributeNames: { '#type': 'type' },
+          'SET #type = :type, communityId = :c, memberId = :m, lastActivationId = :a, lastCalledAt = :at ADD #called :called, #answered :answered, #came :came',
+        ExpressionAttributeNames: {
+          '#type': 'type',
+          '#called': 'called',
+          '#answered': 'answered',
+          '#came': 'came',
+        },
         ExpressionAttributeValues: {
           ':type': 'participation',
           ':c': person.communityId,

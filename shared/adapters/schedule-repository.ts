@@ -110,7 +110,9 @@ export class DynamoScheduleRepository implements ScheduleRepository {
         ':s': keys.drillSchedulePrefix,
       },
     });
-    return items.map(toSchedule).sort((a, b) => a.at.localeCompare(b.at) || a.scheduleId.localeCompare(b.scheduleId));
+    return items
+      .map(toSchedule)
+      .sort((a, b) => a.at.localeCompare(b.at) || a.scheduleId.localeCompare(b.scheduleId));
   }
 
   async listDue(now: string, limit: number): Promise<{ communityId: string; scheduleId: string }[]> {

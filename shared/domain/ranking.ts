@@ -130,7 +130,13 @@ export function summariseActivation(activation: Activation, draftees: readonly D
 }
 
 /** One person's part in one activation: called (the alert reached them), answered, came. */
-export type Participation = { memberId: string; communityId: string; called: 0 | 1; answered: 0 | 1; came: 0 | 1 };
+export type Participation = {
+  memberId: string;
+  communityId: string;
+  called: 0 | 1;
+  answered: 0 | 1;
+  came: 0 | 1;
+};
 
 /** Everyone an activation alerted, with whether they answered and came. Pure. */
 export function participationOf(draftees: readonly Draftee[]): Participation[] {
@@ -209,8 +215,7 @@ export function standingOf(t: GridTally): Standing {
   const quotaMetRate = rate(t.teamsMet, t.teams);
   const median = histogramMedian(t.histogram);
   const speed = median === null ? 0 : Math.max(0, 1 - median / SPEED_ZERO_MINUTES);
-  const score =
-    40 * (confirmedRate ?? 0) + 30 * (arrivedRate ?? 0) + 20 * (quotaMetRate ?? 0) + 10 * speed;
+  const score = 40 * (confirmedRate ?? 0) + 30 * (arrivedRate ?? 0) + 20 * (quotaMetRate ?? 0) + 10 * speed;
   return {
     score: Math.round(score * 10) / 10,
     activations: t.activations,
@@ -233,9 +238,7 @@ export function rank<T extends { score: number; confirmedRate: number | null }>(
 ): (T & { rank: number })[] {
   const sorted = [...rows].sort(
     (a, b) =>
-      b.score - a.score ||
-      (b.confirmedRate ?? 0) - (a.confirmedRate ?? 0) ||
-      idOf(a).localeCompare(idOf(b)),
+      b.score - a.score || (b.confirmedRate ?? 0) - (a.confirmedRate ?? 0) || idOf(a).localeCompare(idOf(b)),
   );
   let previous: number | undefined;
   let current = 0;

@@ -24,7 +24,11 @@ export const drillScheduleView = z.object({
 const calendarDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+  .refine(
+    (d) =>
+      !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'not a calendar date',
+  );
 
 export const rankingQuery = z
   .object({
@@ -53,7 +57,9 @@ export const rankingsView = z.object({
   to: z.string(),
   formula: z.string(),
   communities: z.array(z.object({ communityId: z.string(), communityName: z.string(), ...standing })),
-  grids: z.array(z.object({ communityId: z.string(), gridId: z.string(), gridName: z.string(), ...standing })),
+  grids: z.array(
+    z.object({ communityId: z.string(), gridId: z.string(), gridName: z.string(), ...standing }),
+  ),
 });
 
 export const participationView = z.object({

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { activationInput } from '../domain/activation';
-import { drillScheduleInput } from '../domain/schedule';
 import {
   communityInput,
   gridInput,
@@ -10,6 +9,8 @@ import {
   streetInput,
   unitInput,
 } from '../domain/roster';
+import { drillScheduleInput } from '../domain/schedule';
+import { drillScheduleView, participationView, rankingQuery, rankingsView } from './planning-schemas';
 import {
   activationListView,
   activationView,
@@ -32,7 +33,6 @@ import {
   streetView,
   unitView,
 } from './schemas';
-import { drillScheduleView, participationView, rankingQuery, rankingsView } from './planning-schemas';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -493,7 +493,11 @@ export const routes = {
       action: 'drillSchedule.create',
       target: 'schedule',
       scopes: byCommunity,
-      details: (r) => ({ at: field(r.body, 'at'), kind: field(r.body, 'kind'), level: field(r.body, 'level') }),
+      details: (r) => ({
+        at: field(r.body, 'at'),
+        kind: field(r.body, 'kind'),
+        level: field(r.body, 'level'),
+      }),
     },
   }),
   listDrillSchedules: define({
@@ -505,7 +509,11 @@ export const routes = {
     auth: true,
     table: 'read',
     params: communityParams,
-    success: { status: 200, schema: z.object({ items: z.array(drillScheduleView) }), description: 'Schedules' },
+    success: {
+      status: 200,
+      schema: z.object({ items: z.array(drillScheduleView) }),
+      description: 'Schedules',
+    },
   }),
   cancelDrillSchedule: define({
     method: 'DELETE',
@@ -531,7 +539,11 @@ export const routes = {
     table: 'read',
     params: z.object({ streetId: slug }).strict(),
     query: rankingQuery,
-    success: { status: 200, schema: rankingsView, description: 'The rankings (empty when nothing started in the period)' },
+    success: {
+      status: 200,
+      schema: rankingsView,
+      description: 'The rankings (empty when nothing started in the period)',
+    },
   }),
   getParticipation: define({
     method: 'GET',

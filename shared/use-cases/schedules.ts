@@ -28,7 +28,11 @@ export type FireOutcome = { schedule: DrillSchedule; outcome: 'started' | 'skipp
 export function makeScheduleUseCases({ schedules, structure, scheduler, clock, ids }: SchedulePorts) {
   return {
     /** Writes the schedule, then arms its timer; a timer that cannot be armed leaves nothing behind. */
-    async create(principal: Principal, communityId: string, input: DrillScheduleInput): Promise<DrillSchedule> {
+    async create(
+      principal: Principal,
+      communityId: string,
+      input: DrillScheduleInput,
+    ): Promise<DrillSchedule> {
       authorize(principal, 'drill:switch', [communityId]);
       const now = clock.now();
       const at = new Date(input.at);
@@ -84,9 +88,17 @@ export function makeScheduleUseCases({ schedules, structure, scheduler, clock, i
         const current = result.conflict;
         if (!current) throw new NotFoundError('schedule', scheduleId);
         if (current.status === 'cancelled') return current;
-        throw new ConflictError('SCHEDULE_ALREADY_FIRED', `schedule '${scheduleId}' has already ${current.status}`, [
-          { path: 'scheduleId', message: `the schedule is ${current.status}`, activationId: current.activationId },
-        ]);
+        throw new ConflictError(
+          'SCHEDULE_ALREADY_FIRED',
+          `schedule '${scheduleId}' has already ${current.status}`,
+          [
+            {
+              path: 'scheduleId',
+              message: `the schedule is ${current.status}`,
+              activationId: current.activationId,
+            },
+          ],
+        );
       }
       await scheduler.disarm(result.schedule);
       return result.schedule;

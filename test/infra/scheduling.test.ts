@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type CfnTemplate, flatten, getAttTarget, resourceOf, resourcesOfType, roleStatements } from './support/cfn';
+import {
+  type CfnTemplate,
+  flatten,
+  getAttTarget,
+  resourceOf,
+  resourcesOfType,
+  roleStatements,
+} from './support/cfn';
 import { functionFor, roleOf, single } from './support/queries';
 import { STAGES, synthStack, TEST_REGION } from './support/synth';
 
@@ -9,7 +16,9 @@ const roleProps = z.object({ AssumeRolePolicyDocument: z.object({ Statement: z.a
 /** The role whose trust policy lets EventBridge Scheduler assume it. */
 function schedulerRole(cfn: CfnTemplate): string {
   const roles = resourcesOfType(cfn, 'AWS::IAM::Role').filter(([, r]) =>
-    JSON.stringify(roleProps.parse(r.Properties).AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    JSON.stringify(roleProps.parse(r.Properties).AssumeRolePolicyDocument).includes(
+      'scheduler.amazonaws.com',
+    ),
   );
   return single(roles, 'role EventBridge Scheduler assumes')[0];
 }
@@ -46,13 +55,20 @@ describe.each(STAGES)('scheduled drills in the %s stack', (stage) => {
       const scheduler = allowed(cfn(), role, 'scheduler');
       const pass = allowed(cfn(), role, 'iam');
 
-      expect(scheduler.flatMap((s) => s.actions).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+      expect(scheduler.flatMap((s) => s.actions).sort()).toEqual([
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+      ]);
       expect(scheduler.flatMap((s) => s.resources).map(flatten)).toEqual([
         `arn:<AWS::Partition>:scheduler:${TEST_REGION}:<AWS::AccountId>:schedule/pingji-${stage}-drills/*`,
       ]);
       expect(pass.flatMap((s) => s.actions)).toEqual(['iam:PassRole']);
-      expect(pass.flatMap((s) => s.resources).map((r) => getAttTarget(r, 'Arn'))).toEqual([schedulerRole(cfn())]);
-      expect(pass[0]?.condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+      expect(pass.flatMap((s) => s.resources).map((r) => getAttTarget(r, 'Arn'))).toEqual([
+        schedulerRole(cfn()),
+      ]);
+      expect(pass[0]?.condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
     }
   });
 
@@ -61,11 +77,15 @@ describe.each(STAGES)('scheduled drills in the %s stack', (stage) => {
       .map(([id]) => id)
       .filter(
         (id) =>
-          id !== functionFor(cfn(), 'schedules/create').id && id !== functionFor(cfn(), 'schedules/cancel').id,
+          id !== functionFor(cfn(), 'schedules/create').id &&
+          id !== functionFor(cfn(), 'schedules/cancel').id,
       );
     const fnProps = z.object({ Role: z.unknown() });
     for (const id of others) {
-      const roleId = getAttTarget(fnProps.parse(resourceOf(cfn(), id, 'AWS::Lambda::Function').Properties).Role, 'Arn');
+      const roleId = getAttTarget(
+        fnProps.parse(resourceOf(cfn(), id, 'AWS::Lambda::Function').Properties).Role,
+        'Arn',
+      );
       if (!roleId) continue;
       expect(allowed(cfn(), roleId, 'scheduler'), id).toEqual([]);
       expect(allowed(cfn(), roleId, 'iam'), id).toEqual([]);

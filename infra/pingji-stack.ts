@@ -10,6 +10,7 @@ import { Data } from './constructs/data';
 import { Identity } from './constructs/identity';
 import { Messaging } from './constructs/messaging';
 import { Monitoring } from './constructs/monitoring';
+import { Scheduling } from './constructs/scheduling';
 import { Timers } from './constructs/timers';
 import { inChina } from './partition';
 import {
@@ -60,6 +61,7 @@ export class PingjiStack extends Stack {
   readonly api: Api;
   readonly messaging: Messaging;
   readonly timers: Timers;
+  readonly scheduling: Scheduling;
   readonly monitoring: Monitoring;
   readonly console: Console;
 
@@ -127,6 +129,20 @@ export class PingjiStack extends Stack {
         .flatMap((route) => this.api.functions.get(route.fn) ?? []),
     );
     this.timers = new Timers(this, 'Timers', { data: this.data, environment });
+    this.scheduling = new Scheduling(this, 'Scheduling', {
+      data: this.data,
+      environment,
+      groupName: `pingji-${props.stage}-drills`,
+    });
+    // Every function serving the drill-schedule routes reads the scheduler's settings at cold
+    // start; only creating and cancelling may change schedules.
+    for (const fn of ['schedules/create', 'schedules/list', 'schedules/cancel']) {
+      const route = this.api.functions.get(fn);
+      if (!route) throw new Error(`no API function for ${fn}`);
+      if (fn === 'schedules/list') {
+        route.addEnvironment('PINGJI_DRILL_SCHEDULER', 'table');
+      } else this.scheduling.grantManage(route);
+    }
 
     const pool = this.identity;
     this.console = new Console(this, 'Console', {

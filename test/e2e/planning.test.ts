@@ -48,7 +48,11 @@ describe('the planning pages in a real browser: scheduled drills and rankings', 
     return watched;
   }
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
     const { token } = (await (
       await fetch(`${stack.url}/dev/tokens`, {
         method: 'POST',
@@ -73,10 +77,7 @@ describe('the planning pages in a real browser: scheduled drills and rankings', 
 
   it('lets a planner schedule a drill, see a past time refused at its field, cancel one, and watch one start by itself', async () => {
     const { page, errors } = await open(DESKTOP);
-    await page
-      .locator('[data-community="xijie"]')
-      .getByRole('link', { name: '演练计划' })
-      .click();
+    await page.locator('[data-community="xijie"]').getByRole('link', { name: '演练计划' }).click();
     await page.getByRole('heading', { name: /演练计划：西街社区/ }).waitFor();
     await page.getByText('还没有计划的演练。').waitFor();
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
-import { completeCognitoSignIn, type Session, signOut, storedSession } from './auth';
+import { completeSignIn, type Session, signOut, storedSession } from './auth';
 import { BoardPage } from './board';
 import { loadConfig, type RuntimeConfig } from './config';
 import { I18n, type Lang, rememberLang, storedLang, translator } from './i18n';
@@ -45,7 +45,7 @@ export function App() {
     try {
       const loaded = await loadConfig();
       if (loaded.mode === 'aws') {
-        const returned = await completeCognitoSignIn(loaded);
+        const returned = await completeSignIn(loaded);
         if (returned) setSession(returned);
       }
       setConfig(loaded);

@@ -334,7 +334,7 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
       },
     );
 
-    it.each(routeCases(allRoutes.filter((route) => routeKeyOf(route) !== 'GET /health')))(
+    it.each(routeCases(allRoutes.filter((route) => route.auth)))(
       '%s needs a JWT from the Cognito user pool client',
       (_key, route) => {
         const { props } = routeResource(cfn(), route);

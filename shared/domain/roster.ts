@@ -1,6 +1,18 @@
 import * as z from 'zod';
 import { normalisePhone } from './phone';
-import { GRID_LEVELS, type GridLevel, type Mode, ROLES, type Role, SKILLS, type Skill } from './vocabulary';
+import {
+  GRID_LEVELS,
+  type GridLevel,
+  type Mode,
+  ROLES,
+  type Role,
+  SKILLS,
+  type Skill,
+  UNIT_KINDS,
+  type UnitKind,
+  WHISTLE_CATEGORIES,
+  type WhistleCategory,
+} from './vocabulary';
 
 /** Client-chosen ids in paths: lower-case slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -78,6 +90,10 @@ export const unitInput = z
         (list) => new Set(list.map((g) => `${g.communityId}/${g.gridId}`)).size === list.length,
         'must not repeat a grid',
       ),
+    /** Whistle categories the unit answers; omitted keeps what the unit had. */
+    serves: uniqueList(z.enum(WHISTLE_CATEGORIES)).optional(),
+    /** A street department answers whistles of its categories from every grid of its street. */
+    kind: z.enum(UNIT_KINDS).optional(),
   })
   .strict();
 export type UnitInput = z.infer<typeof unitInput>;
@@ -149,7 +165,14 @@ export type Grid = {
   updatedAt: string;
 };
 
-export type Unit = { unitId: string; name: string; pairedGrids: GridRef[]; updatedAt: string };
+export type Unit = {
+  unitId: string;
+  name: string;
+  pairedGrids: GridRef[];
+  serves: WhistleCategory[];
+  kind: UnitKind;
+  updatedAt: string;
+};
 
 /** A unit paired with one grid ("1+1" when it is the grid's only unit, "N+1" otherwise). */
 export type Pairing = { communityId: string; gridId: string; unitId: string };

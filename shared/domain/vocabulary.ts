@@ -30,3 +30,20 @@ export type GridLevel = (typeof GRID_LEVELS)[number];
 
 export const MODES = ['normal', 'emergency', 'drill'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** What a whistle asks for; a unit lists the categories it serves. */
+export const WHISTLE_CATEGORIES = [
+  'people',
+  'rescue',
+  'medical',
+  'electric',
+  'gas',
+  'water',
+  'cityManagement',
+  'police',
+  'other',
+] as const;
+export type WhistleCategory = (typeof WHISTLE_CATEGORIES)[number];
+
+export const UNIT_KINDS = ['unit', 'department'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];

@@ -1,30 +1,16 @@
 import { z } from 'zod';
 import type { Candidate } from './team-formation';
-import type { Skill } from './vocabulary';
-import { SKILLS } from './vocabulary';
+import type { Skill, UnitKind, WhistleCategory } from './vocabulary';
+import { SKILLS, WHISTLE_CATEGORIES } from './vocabulary';
 
-/** What a whistle asks for; a unit lists the categories it serves. */
-export const WHISTLE_CATEGORIES = [
-  'people',
-  'rescue',
-  'medical',
-  'electric',
-  'gas',
-  'water',
-  'cityManagement',
-  'police',
-  'other',
-] as const;
-export type WhistleCategory = (typeof WHISTLE_CATEGORIES)[number];
+export type { UnitKind, WhistleCategory } from './vocabulary';
+export { UNIT_KINDS, WHISTLE_CATEGORIES } from './vocabulary';
 
 export const WHISTLE_LEVELS = ['grid', 'community', 'street'] as const;
 export type WhistleLevel = (typeof WHISTLE_LEVELS)[number];
 
 export const WHISTLE_STATUSES = ['open', 'filled', 'resolved', 'cancelled'] as const;
 export type WhistleStatus = (typeof WHISTLE_STATUSES)[number];
-
-export const UNIT_KINDS = ['unit', 'department'] as const;
-export type UnitKind = (typeof UNIT_KINDS)[number];
 
 /** Minutes to answer before the whistle widens, when the raiser does not say. */
 export const DEFAULT_RESPOND_WITHIN_MINUTES: Record<WhistleCategory, number> = {

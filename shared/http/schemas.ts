@@ -3,6 +3,7 @@ import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
 import { auditEntry } from '../domain/audit';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug } from '../domain/roster';
+import { UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/vocabulary';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
 export const errorBody = z.object({
@@ -47,6 +48,8 @@ export const unitView = z.object({
   unitId: slug,
   name: z.string(),
   pairedGrids: z.array(z.object({ communityId: slug, gridId: slug })),
+  serves: z.array(z.enum(WHISTLE_CATEGORIES)).meta({ description: 'whistle categories the unit answers' }),
+  kind: z.enum(UNIT_KINDS),
   updatedAt: z.string(),
 });
 

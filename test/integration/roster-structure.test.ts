@@ -233,6 +233,31 @@ describe('partner units', () => {
     ]);
   });
 
+  it('keeps the whistle categories a unit serves and its kind when a later edit omits them', async () => {
+    await buildCommunity(admin, { streetId: 'st-unit', communityId: 'serve-comm', grids: ['s1'] });
+    const pairedGrids = [{ communityId: 'serve-comm', gridId: 's1' }];
+
+    const first = await admin.put('/units/gas-dept', {
+      name: '燃气办',
+      pairedGrids,
+      serves: ['gas'],
+      kind: 'department',
+    });
+    const second = await admin.put('/units/gas-dept', { name: '燃气管理办', pairedGrids });
+    const plain = await admin.put('/units/plain-u', { name: '超市', pairedGrids });
+    const bad = await admin.put('/units/bad-kind', { name: '某', pairedGrids, kind: 'bureau' });
+
+    expect(bodyOf(unitView.strict(), first)).toMatchObject({ serves: ['gas'], kind: 'department' });
+    expect(bodyOf(unitView.strict(), second)).toMatchObject({
+      name: '燃气管理办',
+      serves: ['gas'],
+      kind: 'department',
+    });
+    expect(bodyOf(unitView.strict(), plain)).toMatchObject({ serves: [], kind: 'unit' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('kind');
+  });
+
   it("shows each grid's units and whether it is paired 1+1, N+1 or not at all", async () => {
     await buildCommunity(admin, { streetId: 'st-unit', communityId: 'pair-comm', grids: ['p1', 'p2', 'p3'] });
     await buildCommunity(admin, { streetId: 'st-unit', communityId: 'pair-other', grids: ['q1'] });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unitInput } from '../../../../shared/domain/roster';
 import type { Candidate } from '../../../../shared/domain/team-formation';
 import { ROLES, SKILLS } from '../../../../shared/domain/vocabulary';
 import {
@@ -226,5 +227,15 @@ describe('levels and deadlines', () => {
     expect(isOverdue('open', '2026-01-01T00:10:00Z', '2026-01-01T00:11:00Z')).toBe(true);
     expect(isOverdue('open', '2026-01-01T00:10:00Z', '2026-01-01T00:09:00Z')).toBe(false);
     expect(isOverdue('filled', '2026-01-01T00:10:00Z', '2026-01-01T00:11:00Z')).toBe(false);
+  });
+});
+
+describe('unitInput', () => {
+  it('takes serves and kind as optional fields, and names a bad one', () => {
+    expect(unitInput.safeParse({ name: 'u', pairedGrids: [] }).success).toBe(true);
+    const ok = unitInput.safeParse({ name: 'u', pairedGrids: [], serves: ['gas'], kind: 'department' });
+    expect(ok.data).toEqual({ name: 'u', pairedGrids: [], serves: ['gas'], kind: 'department' });
+    const bad = unitInput.safeParse({ name: 'u', pairedGrids: [], serves: ['fire'] });
+    expect(bad.error?.issues[0]?.path).toEqual(['serves', 0]);
   });
 });

@@ -107,7 +107,7 @@ export const routes = {
       .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies']) })
       .strict(),
     query: z.object({ token: z.string().max(256).optional() }),
-    body: z.unknown(),
+    body: z.array(z.record(z.string(), z.unknown())).max(1_000),
     success: { status: 200, description: "The provider's acknowledgement" },
     lambda: { timeoutSeconds: 10 },
   }),

@@ -141,7 +141,7 @@ export class FakeAliyun extends FakeProvider {
         content: reply.body,
         sign_name: this.options.templates.signName,
         dest_code: '1069000',
-        sequence_id: Number.parseInt(reply.id.slice(0, 12), 16),
+        sequence_id: Number.parseInt(sha256(reply.id).slice(0, 12), 16),
       },
     ];
   }

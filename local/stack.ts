@@ -37,6 +37,8 @@ export type LocalStackOptions = {
   smsRate?: number;
   /** Seconds between runs of the timer sweep (default 15); 0 turns the timer off. */
   sweepSeconds?: number;
+  /** Seconds between looks for scheduled drills that are due (default 5); 0 turns the timer off. */
+  scheduleSeconds?: number;
   /** Where SMS go: the simulated network (default), or a fake Tencent or Alibaba provider in front of it. */
   smsProvider?: 'simulated' | 'tencent' | 'aliyun';
   /** How the fake provider posts receipts: duplicated, out of order (tests); by itself unless `manual`. */
@@ -85,6 +87,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
       TABLE_NAME: z.string().min(3).default(TABLE.localName),
       PINGJI_SMS_RATE: z.coerce.number().positive().default(50),
       PINGJI_SWEEP_SECONDS: z.coerce.number().min(0).default(15),
+      PINGJI_SCHEDULE_SECONDS: z.coerce.number().min(0).default(5),
       PINGJI_SMS_PROVIDER: z.enum(['simulated', 'tencent', 'aliyun']).default('simulated'),
     })
     .parse(env);
@@ -97,6 +100,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
     tableName: parsed.TABLE_NAME,
     smsRate: parsed.PINGJI_SMS_RATE,
     sweepSeconds: parsed.PINGJI_SWEEP_SECONDS,
+    scheduleSeconds: parsed.PINGJI_SCHEDULE_SECONDS,
     smsProvider: parsed.PINGJI_SMS_PROVIDER,
   };
 }
@@ -139,15 +143,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.PINGJI_PHONE_TABLE = phoneTable;
   const smsRate = options.smsRate ?? 50;
   process.env.PINGJI_SMS_RATE = String(smsRate);
+  // No EventBridge here: the schedule timer below reads due drills from the table's index.
+  process.env.PINGJI_DRILL_SCHEDULER = 'table';
 
   let server: LocalApiServer | undefined;
   let consumer: StreamPoller | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  let firing: Promise<unknown> = Promise.resolve();
   let provider: FakeProvider | undefined;
   const stopAll = async () => {
     if (sweepTimer) clearInterval(sweepTimer);
+    if (scheduleTimer) clearInterval(scheduleTimer);
     await sweeping;
+    await firing;
     await consumer?.stop();
     await provider?.stop();
     await server?.close();
@@ -258,6 +268,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             running = false;
           });
       }, sweepSeconds * 1000);
+    }
+
+    const scheduleSeconds = options.scheduleSeconds ?? 5;
+    if (scheduleSeconds > 0) {
+      // EventBridge Scheduler invokes this handler once per drill in AWS; here a timer asks it
+      // to fire every drill that is due.
+      const scheduled = await loadHandler('timers/scheduled-drill');
+      let running = false;
+      scheduleTimer = setInterval(() => {
+        if (running) return;
+        running = true;
+        firing = scheduled({ due: true }, lambdaContext('timers-scheduled-drill', `due-${Date.now()}`))
+          .catch((error: unknown) => console.error('scheduled drills failed', error))
+          .finally(() => {
+            running = false;
+          });
+      }, scheduleSeconds * 1000);
     }
 
     let stopped: Promise<void> | undefined;

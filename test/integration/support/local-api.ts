@@ -30,7 +30,7 @@ export type TestApi = {
 export async function startTestApi(
   options: Pick<
     LocalStackOptions,
-    'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'smsProvider' | 'fakeProvider'
+    'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds' | 'smsProvider' | 'fakeProvider'
   > & {
     ownDatabase?: boolean;
   } = {},
@@ -42,6 +42,7 @@ export async function startTestApi(
     inMemory: true,
     port: 0,
     sweepSeconds: 0,
+    scheduleSeconds: 0,
     ...stackOptions,
     seed: stackOptions.seed ?? 'none',
   });

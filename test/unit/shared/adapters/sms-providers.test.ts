@@ -91,8 +91,8 @@ describe('registered templates', () => {
 
   it('writes each provider its own placeholder style', () => {
     expect(tencentText('ackConfirmedEta', 'zh')).toBe('已收到，您约{1}分钟后到。请到{2}集合，到达后回3。');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Alibaba's placeholders are ${name}
     expect(aliyunText('ackConfirmedEta', 'zh')).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Alibaba's placeholders are ${name}
       '已收到，您约${eta}分钟后到。请到${muster}集合，到达后回3。',
     );
   });

@@ -96,6 +96,23 @@ const memberParams = z
   .strict();
 
 export const routes = {
+  smsCallback: define({
+    method: 'POST',
+    path: '/sms/{provider}/{kind}',
+    fn: 'messaging/sms-callback',
+    summary: "Delivery receipts and replies from the SMS provider, in the provider's own format",
+    tag: 'messaging',
+    // The provider cannot sign in: the per-deployment token in the query is checked instead.
+    auth: false,
+    table: 'write',
+    params: z
+      .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies']) })
+      .strict(),
+    query: z.object({ token: z.string().max(256).optional() }),
+    body: z.array(z.record(z.string(), z.unknown())).max(1_000),
+    success: { status: 200, description: "The provider's acknowledgement" },
+    lambda: { timeoutSeconds: 10 },
+  }),
   health: define({
     method: 'GET',
     path: '/health',

@@ -28,7 +28,10 @@ export type TestApi = {
  * items, since DynamoDB Local slows down for every table it has held.
  */
 export async function startTestApi(
-  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds'> & {
+  options: Pick<
+    LocalStackOptions,
+    'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds' | 'smsProvider' | 'fakeProvider'
+  > & {
     ownDatabase?: boolean;
   } = {},
 ): Promise<TestApi> {

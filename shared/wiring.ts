@@ -4,6 +4,7 @@ import { ActivationRepository } from './adapters/activation-repository';
 import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import { documentClient } from './adapters/dynamo';
+import { HistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
 import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
 import type { SmsGateway } from './adapters/sms-gateway';
@@ -23,6 +24,7 @@ export function tablePorts() {
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new ActivationRepository(doc, TABLE_NAME),
     checkIns: new CheckInRepository(doc, TABLE_NAME),
+    history: new HistoryRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };

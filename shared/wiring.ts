@@ -10,6 +10,7 @@ import {
   tableDrivenScheduler,
 } from './adapters/drill-scheduler';
 import { documentClient } from './adapters/dynamo';
+import { HistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';
@@ -35,6 +36,7 @@ export function tablePorts() {
     checkIns: new CheckInRepository(doc, TABLE_NAME),
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
+    history: new HistoryRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };

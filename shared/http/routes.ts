@@ -12,7 +12,6 @@ import {
 import { drillScheduleInput } from '../domain/schedule';
 import { drillScheduleView, participationView, rankingQuery, rankingsView } from './planning-schemas';
 import {
-  activationListView,
   activationView,
   auditPageView,
   auditQuery,
@@ -22,11 +21,14 @@ import {
   checkInInput,
   communityDetailView,
   communityView,
+  historyPageView,
+  historyQuery,
   importResultView,
   memberListQuery,
   memberPageView,
   memberView,
   modeView,
+  reportQuery,
   reportView,
   standDownView,
   streetActivationView,
@@ -391,18 +393,26 @@ export const routes = {
     method: 'GET',
     path: '/communities/{communityId}/activations',
     fn: 'switch/list-activations',
-    summary: 'The community’s activations and drills, newest first',
+    summary:
+      'The community’s activations and drills, newest first, with counts and rates; filter by drill or real and by date',
     tag: 'switch',
     auth: true,
     table: 'read',
     params: communityParams,
-    query: z
-      .object({
-        limit: z.coerce.number().int().min(1).max(100).default(20),
-        cursor: z.string().min(1).max(2048).optional(),
-      })
-      .strict(),
-    success: { status: 200, schema: activationListView, description: 'A page of activations' },
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
+  }),
+  listStreetActivations: define({
+    method: 'GET',
+    path: '/streets/{streetId}/activations',
+    fn: 'switch/list-street-activations',
+    summary: 'Every activation and drill of the street’s communities, newest first, with counts and rates',
+    tag: 'switch',
+    auth: true,
+    table: 'read',
+    params: z.object({ streetId: slug }).strict(),
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
   }),
   getMode: define({
     method: 'GET',
@@ -466,7 +476,12 @@ export const routes = {
     auth: true,
     table: 'read',
     params: activationParams,
-    success: { status: 200, schema: reportView, description: 'The report' },
+    query: reportQuery,
+    success: {
+      status: 200,
+      schema: reportView,
+      description: 'The report (JSON), or with `format=csv` one row per drafted person (UTF-8 with BOM)',
+    },
   }),
   getAudit: define({
     method: 'GET',

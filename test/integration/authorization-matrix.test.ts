@@ -8,6 +8,7 @@ import {
   boardMemberView,
   communityDetailView,
   communityView,
+  historyPageView,
   importResultView,
   memberPageView,
   memberView,
@@ -545,6 +546,14 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       row: CONTRACT.boardRead,
       scoped: true,
       attempt: read((scope) => `/communities/${communityOf(scope)}/activations`, activationListView),
+    },
+  ],
+  'GET /streets/{streetId}/activations': [
+    {
+      // The street's history holds the communities the caller may read: none outside their own.
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/streets/${streetOf(scope)}/activations`, historyPageView),
     },
   ],
   'GET /communities/{communityId}/mode': [

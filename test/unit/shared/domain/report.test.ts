@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
 import { type Activation, type Draftee, zeroCounts } from '../../../../shared/domain/activation';
 import { afterActionReport, historyEntry, spread } from '../../../../shared/domain/report';
 import { BOM, reportCsv } from '../../../../shared/domain/report-csv';
@@ -202,8 +202,20 @@ describe('the response curve and the distribution of time to confirm', () => {
 
 describe('the report as CSV', () => {
   const draftees = [
-    draftee('g1', { name: '张三', status: 'arrived', alertedAt: at(1), confirmedAt: at(4), arrivedAt: at(21) }),
-    draftee('g2', { name: '李四', status: 'declined', alertedAt: at(2), respondedAt: at(3), reason: '在外地, 明天回' }),
+    draftee('g1', {
+      name: '张三',
+      status: 'arrived',
+      alertedAt: at(1),
+      confirmedAt: at(4),
+      arrivedAt: at(21),
+    }),
+    draftee('g2', {
+      name: '李四',
+      status: 'declined',
+      alertedAt: at(2),
+      respondedAt: at(3),
+      reason: '在外地, 明天回',
+    }),
   ];
 
   it('starts with a byte order mark and Chinese headers, one row per person', async () => {

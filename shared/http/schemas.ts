@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
 import { auditEntry } from '../domain/audit';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
-import { GRID_LEVELS, MODES, ROLES, SKILLS, slug } from '../domain/roster';
+import { GRID_LEVELS, MODES, ROLES, SKILLS, slug, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
 export const errorBody = z.object({
@@ -47,6 +47,8 @@ export const unitView = z.object({
   unitId: slug,
   name: z.string(),
   pairedGrids: z.array(z.object({ communityId: slug, gridId: slug })),
+  serves: z.array(z.enum(WHISTLE_CATEGORIES)).meta({ description: 'whistle categories the unit answers' }),
+  kind: z.enum(UNIT_KINDS).meta({ description: 'a partner unit, or a street department' }),
   updatedAt: z.string(),
 });
 
@@ -61,6 +63,10 @@ export const memberView = z.object({
   unitId: slug.optional(),
   skills: z.array(z.enum(SKILLS)),
   available: z.boolean(),
+  unavailableUntil: z.iso
+    .date()
+    .optional()
+    .meta({ description: 'away up to and including this day (China time); drafted again after it' }),
   smsOptOut: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

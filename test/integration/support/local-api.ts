@@ -29,7 +29,10 @@ export type TestApi = {
  * items, since DynamoDB Local slows down for every table it has held.
  */
 export async function startTestApi(
-  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds'> & {
+  options: Pick<
+    LocalStackOptions,
+    'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds' | 'smsProvider' | 'fakeProvider'
+  > & {
     ownDatabase?: boolean;
   } = {},
 ): Promise<TestApi> {
@@ -40,6 +43,7 @@ export async function startTestApi(
     inMemory: true,
     port: 0,
     sweepSeconds: 0,
+    scheduleSeconds: 0,
     ...stackOptions,
     seed: stackOptions.seed ?? 'none',
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { drillScheduleView, participationView, rankingsView } from '../../shared/http/planning-schemas';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import {
   activationListView,
@@ -616,6 +617,98 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       row: AROUND.streetAuditRead,
       scoped: true,
       attempt: read((scope) => `/streets/${streetOf(scope)}/audit`, auditPageView),
+    },
+  ],
+  // Scheduling a drill is starting one later; cancelling it is the same right.
+  'POST /communities/{communityId}/drill-schedules': [
+    {
+      row: CONTRACT.drill,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const note = fresh('matrix-schedule-');
+        const reply = await client.post(`/communities/${communityId}/drill-schedules`, {
+          at: new Date(Date.now() + 86_400_000).toISOString(),
+          kind: 'fire',
+          level: 'IV',
+          note,
+        });
+        return {
+          reply,
+          verify: async (granted) => {
+            const listed = await succeed(
+              'schedules',
+              admin.get(`/communities/${communityId}/drill-schedules`),
+            );
+            const notes = bodyOf(items(drillScheduleView), listed).items.map((x) => x.note);
+            expect(notes.includes(note)).toBe(granted);
+          },
+        };
+      },
+    },
+  ],
+  'GET /communities/{communityId}/drill-schedules': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read(
+        (scope) => `/communities/${communityOf(scope)}/drill-schedules`,
+        items(drillScheduleView),
+      ),
+    },
+  ],
+  'DELETE /communities/{communityId}/drill-schedules/{scheduleId}': [
+    {
+      row: CONTRACT.drill,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const created = await succeed(
+          'schedule to cancel',
+          admin.post(`/communities/${communityId}/drill-schedules`, {
+            at: new Date(Date.now() + 86_400_000).toISOString(),
+            kind: 'flood',
+            level: 'IV',
+          }),
+        );
+        const { scheduleId } = bodyOf(drillScheduleView, created);
+        const reply = await client.delete(`/communities/${communityId}/drill-schedules/${scheduleId}`);
+        return {
+          reply,
+          verify: async (granted) => {
+            const listed = await succeed(
+              'schedules',
+              admin.get(`/communities/${communityId}/drill-schedules`),
+            );
+            const status = bodyOf(items(drillScheduleView), listed).items.find(
+              (x) => x.scheduleId === scheduleId,
+            )?.status;
+            expect(status).toBe(granted ? 'cancelled' : 'pending');
+          },
+        };
+      },
+    },
+  ],
+  // A street's rankings show the communities the caller reads boards of; none of them is a 403.
+  'GET /streets/{streetId}/rankings': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/streets/${streetOf(scope)}/rankings?period=year`, rankingsView),
+    },
+  ],
+  'GET /communities/{communityId}/members/{memberId}/participation': [
+    {
+      row: CONTRACT.rosterRead,
+      scoped: true,
+      attempt: (client, scope) => {
+        const member = targetOf(communityOf(scope));
+        return read(
+          () => `/communities/${member.communityId}/members/${member.memberId}/participation`,
+          participationView,
+          (body) => expect(body).toMatchObject({ memberId: member.memberId, called: 0 }),
+        )(client, scope);
+      },
     },
   ],
 };

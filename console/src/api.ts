@@ -1,4 +1,5 @@
 import type { DrillSchedule, Rankings } from './planning-types';
+import type { HistoryFilter, HistoryPage, Report, Street, StreetActivation } from './report-types';
 import type {
   ActivationCreated,
   Board,
@@ -201,6 +202,72 @@ export class Api {
     return this.call<Rankings>(
       'GET',
       `/streets/${encodeURIComponent(streetId)}/rankings?period=${period}&at=${encodeURIComponent(at)}`,
+    );
+  }
+
+  // --- Reports and history ---
+
+  streets() {
+    return this.call<{ items: Street[] }>('GET', '/streets').then((r) => r.items);
+  }
+
+  /** A page of history of a community or of a whole street, newest first. */
+  history(scope: { communityId: string } | { streetId: string }, filter: HistoryFilter, cursor?: string) {
+    const query = new URLSearchParams();
+    if (filter.drill !== undefined) query.set('drill', String(filter.drill));
+    if (filter.from) query.set('from', filter.from);
+    if (filter.to) query.set('to', filter.to);
+    if (filter.limit) query.set('limit', String(filter.limit));
+    if (cursor) query.set('cursor', cursor);
+    const base =
+      'communityId' in scope
+        ? `/communities/${encodeURIComponent(scope.communityId)}`
+        : `/streets/${encodeURIComponent(scope.streetId)}`;
+    const qs = query.toString();
+    return this.call<HistoryPage>('GET', `${base}/activations${qs ? `?${qs}` : ''}`);
+  }
+
+  report(activationId: string) {
+    return this.call<Report>('GET', `/activations/${encodeURIComponent(activationId)}/report`);
+  }
+
+  /** The report as CSV (UTF-8 with BOM), fetched with the token so it can be saved as a file. */
+  async reportCsv(activationId: string): Promise<Blob> {
+    const token = this.token();
+    let response: Response;
+    try {
+      response = await fetch(
+        `${this.base}/activations/${encodeURIComponent(activationId)}/report?format=csv`,
+        { headers: token ? { authorization: `Bearer ${token}` } : {} },
+      );
+    } catch (error) {
+      throw new ApiError(0, 'NETWORK', error instanceof Error ? error.message : 'network error');
+    }
+    if (response.status === 401) this.onUnauthorized();
+    if (!response.ok) {
+      let parsed: unknown;
+      try {
+        parsed = await response.json();
+      } catch {
+        parsed = undefined;
+      }
+      throw toApiError(response.status, parsed);
+    }
+    return response.blob();
+  }
+
+  /** The counts of an open activation, without its people: the street view's side-by-side. */
+  boardCounts(activationId: string) {
+    return this.call<Board>('GET', `/activations/${encodeURIComponent(activationId)}?view=counts`);
+  }
+
+  /** The street-wide key: every community of the street the caller may switch. */
+  activateStreet(streetId: string, request: ActivationRequest, idempotencyKey: string) {
+    return this.call<StreetActivation>(
+      'POST',
+      `/streets/${encodeURIComponent(streetId)}/activations`,
+      request,
+      { 'idempotency-key': idempotencyKey },
     );
   }
 

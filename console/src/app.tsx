@@ -3,14 +3,17 @@ import { Api } from './api';
 import { completeSignIn, type Session, signOut, storedSession } from './auth';
 import { BoardPage } from './board';
 import { loadConfig, type RuntimeConfig } from './config';
+import { HistoryPage } from './history';
 import { I18n, type Lang, rememberLang, storedLang, translator } from './i18n';
 import { Overview } from './overview';
 import { PhonesPanel } from './phones';
 import { RankingsPage, SchedulesPage } from './planning';
+import { ReportPage } from './report';
 import { RosterPage } from './roster';
 import { parseRoute, type Route } from './route';
 import { type AppServices, type Person, Services } from './services';
 import { SignIn } from './sign-in';
+import { StreetPage } from './street';
 import { ErrorNote, messageOf } from './ui';
 
 function useRoute(): Route {
@@ -126,6 +129,19 @@ export function App() {
                 {t('navRankings')}
               </a>
             )}
+            {services && (
+              <a
+                href="#/history"
+                aria-current={route.page === 'history' || route.page === 'streetHistory' ? 'page' : undefined}
+              >
+                {t('navHistory')}
+              </a>
+            )}
+            {services && (
+              <a href="#/street" aria-current={route.page === 'street' ? 'page' : undefined}>
+                {t('navStreet')}
+              </a>
+            )}
             {phonesAvailable && (
               <button
                 type="button"
@@ -192,6 +208,16 @@ export function App() {
               {route.page === 'rankings' && (
                 <RankingsPage key={route.streetId ?? ''} streetId={route.streetId} />
               )}
+              {route.page === 'history' && (
+                <HistoryPage key={route.communityId} communityId={route.communityId} />
+              )}
+              {route.page === 'streetHistory' && (
+                <HistoryPage key={`street:${route.streetId ?? ''}`} streetId={route.streetId} />
+              )}
+              {route.page === 'report' && (
+                <ReportPage key={route.activationId} activationId={route.activationId} />
+              )}
+              {route.page === 'street' && <StreetPage key={route.streetId ?? ''} streetId={route.streetId} />}
             </Services.Provider>
           )}
         </main>

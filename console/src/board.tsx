@@ -137,6 +137,11 @@ export function BoardPage(props: { activationId: string }) {
           <a class="button" href={hrefOf({ page: 'overview' })}>
             {t('backToOverview')}
           </a>
+          {!active && (
+            <a class="button primary" href={hrefOf({ page: 'report', activationId: board.activationId })}>
+              {t('openReport')}
+            </a>
+          )}
           {active && (
             <>
               <button

@@ -4,18 +4,30 @@ export type Route =
   | { page: 'roster'; communityId: string }
   // --- Planning pages ---
   | { page: 'schedules'; communityId: string }
-  | { page: 'rankings'; streetId?: string | undefined };
+  | { page: 'rankings'; streetId?: string | undefined }
+  // --- Reports and history ---
+  | { page: 'history'; communityId: string }
+  | { page: 'streetHistory'; streetId?: string | undefined }
+  | { page: 'report'; activationId: string }
+  | { page: 'street'; streetId?: string | undefined };
 
 /**
  * Hash routes, so the console is plain static files on any host: `#/`, `#/board/<id>`,
- * `#/roster/<id>`, `#/schedules/<communityId>`, `#/rankings[/<streetId>]`.
+ * `#/roster/<id>`, `#/schedules/<communityId>`, `#/rankings[/<streetId>]`,
+ * `#/history/<communityId>`, `#/street[/<streetId>]`, `#/street/<streetId>/history`
+ * (`#/history` alone: the first street's), `#/report/<activationId>`.
  */
 export function parseRoute(hash: string): Route {
-  const [, page, id] = hash.replace(/^#/, '').split('/');
-  if (page === 'board' && id) return { page: 'board', activationId: decodeURIComponent(id) };
-  if (page === 'roster' && id) return { page: 'roster', communityId: decodeURIComponent(id) };
-  if (page === 'schedules' && id) return { page: 'schedules', communityId: decodeURIComponent(id) };
-  if (page === 'rankings') return { page: 'rankings', streetId: id ? decodeURIComponent(id) : undefined };
+  const [, page, raw, sub] = hash.replace(/^#/, '').split('/');
+  const id = raw ? decodeURIComponent(raw) : undefined;
+  if (page === 'board' && id) return { page: 'board', activationId: id };
+  if (page === 'roster' && id) return { page: 'roster', communityId: id };
+  if (page === 'schedules' && id) return { page: 'schedules', communityId: id };
+  if (page === 'rankings') return { page: 'rankings', streetId: id };
+  if (page === 'history') return id ? { page: 'history', communityId: id } : { page: 'streetHistory' };
+  if (page === 'report' && id) return { page: 'report', activationId: id };
+  if (page === 'street')
+    return sub === 'history' ? { page: 'streetHistory', streetId: id } : { page: 'street', streetId: id };
   return { page: 'overview' };
 }
 
@@ -29,6 +41,14 @@ export const hrefOf = (route: Route): string => {
       return `#/schedules/${encodeURIComponent(route.communityId)}`;
     case 'rankings':
       return route.streetId ? `#/rankings/${encodeURIComponent(route.streetId)}` : '#/rankings';
+    case 'history':
+      return `#/history/${encodeURIComponent(route.communityId)}`;
+    case 'streetHistory':
+      return route.streetId ? `#/street/${encodeURIComponent(route.streetId)}/history` : '#/history';
+    case 'report':
+      return `#/report/${encodeURIComponent(route.activationId)}`;
+    case 'street':
+      return route.streetId ? `#/street/${encodeURIComponent(route.streetId)}` : '#/street';
     default:
       return '#/';
   }

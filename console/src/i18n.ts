@@ -271,7 +271,7 @@ const zh = {
   timeToConfirm: '通知到确认',
   timeToArrive: '通知到到达',
   curveTitle: '响应曲线',
-  curveHint: '按键后每一分钟累计确认与到达的人数；点图例可显示各先锋队。',
+  curveHint: '按键后每一分钟累计确认与到达的人数；可选一支先锋队单独查看。',
   curveAxis: '按键后（分钟）',
   curvePeople: '人数',
   curveConfirmed: '确认（全部）',
@@ -605,7 +605,7 @@ const en: Record<MessageKey, string> = {
   timeToArrive: 'Alert to arrival',
   curveTitle: 'Response curve',
   curveHint:
-    'Confirmed and arrived, counted up minute by minute since the press; pick a team in the legend to show it.',
+    'Confirmed and arrived, counted up minute by minute since the press; pick a team to see its own curve.',
   curveAxis: 'Minutes since the press',
   curvePeople: 'People',
   curveConfirmed: 'Confirmed (all)',

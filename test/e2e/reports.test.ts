@@ -226,6 +226,11 @@ describe('history, the after-action report and its print, and the street view in
     await eventually(() => phone.getByTestId('curve-chart').locator('svg path').count()).toBeGreaterThan(0);
     await eventually(() => phone.locator('.comparison-table tbody tr').count()).toBe(2);
     await phone.screenshot({ path: join(SHOTS, 'reports-report-phone.png'), fullPage: true });
+    await phone.screenshot({ path: join(SHOTS, 'reports-report-phone-top.png') });
+    await phone.locator('#curve-title').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: join(SHOTS, 'reports-report-phone-charts.png') });
+    await phone.locator('#teams-title').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: join(SHOTS, 'reports-report-phone-teams.png') });
     expect(await noHorizontalScroll(phone)).toBe(true);
     await phone.goto(`${stack.url}/#/street/chengguan/history`);
     await eventually(() => phone.locator('.history-row').count()).toBe(3);

@@ -36,6 +36,9 @@ function esbuildOptions(minify: boolean): BuildOptions {
     },
     outdir: join(CONSOLE_DIR, 'out'),
     entryNames: '[name]',
+    // The charts (ECharts) load as a chunk of their own, only on the pages that draw them.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -1,19 +1,7 @@
-import { BarChart, type BarSeriesOption, LineChart, type LineSeriesOption } from 'echarts/charts';
-import {
-  GridComponent,
-  type GridComponentOption,
-  LegendComponent,
-  type LegendComponentOption,
-  TooltipComponent,
-  type TooltipComponentOption,
-} from 'echarts/components';
-import { type ComposeOption, init, use } from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'preact/hooks';
-
-// Only what the report draws: lines and bars on a grid, a legend, a tooltip, drawn as SVG so that
-// print is sharp at any scale.
-use([LineChart, BarChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
+import type { ComposeOption, EChartsType } from 'echarts/core';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export type ChartOption = ComposeOption<
   BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption
@@ -47,18 +35,23 @@ export function Chart(props: {
   style?: { height: string };
 }) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<ReturnType<typeof init> | undefined>(undefined);
+  const [chart, setChart] = useState<EChartsType>();
 
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const instance = init(element, undefined, { renderer: 'svg' });
-    chart.current = instance;
-    const resize = () => instance.resize();
+    let instance: EChartsType | undefined;
+    let gone = false;
+    const resize = () => instance?.resize();
     const observer = new ResizeObserver(resize);
-    observer.observe(element);
-    // Printing lays the page out again at paper width before the resize observer would run.
     const print = window.matchMedia('print');
+    void import('./echarts-setup').then(({ init }) => {
+      if (gone) return;
+      instance = init(element, undefined, { renderer: 'svg' });
+      setChart(instance);
+      observer.observe(element);
+    });
+    // Printing lays the page out again at paper width before the resize observer would run.
     window.addEventListener('beforeprint', resize);
     window.addEventListener('afterprint', resize);
     print.addEventListener('change', resize);
@@ -67,18 +60,18 @@ export function Chart(props: {
       window.removeEventListener('beforeprint', resize);
       window.removeEventListener('afterprint', resize);
       print.removeEventListener('change', resize);
-      instance.dispose();
-      chart.current = undefined;
+      gone = true;
+      instance?.dispose();
     };
   }, []);
 
   useEffect(() => {
     const fontFamily = box.current ? getComputedStyle(box.current).fontFamily : 'sans-serif';
-    chart.current?.setOption(
+    chart?.setOption(
       { animation: false, color: CHART_COLOURS, textStyle: { fontFamily }, ...props.option },
       true,
     );
-  }, [props.option]);
+  }, [chart, props.option]);
 
   return (
     <div

@@ -81,7 +81,7 @@ const axisStyle = { axisLabel: { color: '#374151' }, nameTextStyle: { color: '#3
 function curveOption(t: Translator['t'], points: CurvePoint[]): ChartOption {
   const last = points[points.length - 1]?.minute ?? 0;
   return {
-    grid: { left: 44, right: 16, top: 36, bottom: 44 },
+    grid: { left: 44, right: 16, top: 52, bottom: 44 },
     legend: { top: 0, data: [t('curveConfirmed'), t('curveArrived')] },
     tooltip: { trigger: 'axis' },
     xAxis: {

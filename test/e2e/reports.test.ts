@@ -195,6 +195,8 @@ describe('history, the after-action report and its print, and the street view in
     expect(csv.toString('utf8').split('\n').length).toBeGreaterThan(2);
 
     // Print: no nav, no buttons; the title, the figures and the charts; A4 pages.
+    // The page laid out as on A4 paper: 210 mm less the 12 mm margins, at 96 dpi.
+    await page.setViewportSize({ width: 703, height: 1000 });
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.topbar').isVisible()).resolves.toBe(false);
     await expect(page.getByRole('button', { name: '打印' }).isVisible()).resolves.toBe(false);
@@ -210,6 +212,7 @@ describe('history, the after-action report and its print, and the street view in
       expect(Math.abs(Number(h) - 841.9)).toBeLessThan(2);
     }
     await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize(DESKTOP);
 
     await page.getByRole('button', { name: /English/ }).click();
     await page.getByRole('heading', { name: /drill summary/ }).waitFor();

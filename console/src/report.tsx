@@ -76,6 +76,8 @@ function save(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// Tooltips are drawn inside the SVG (`richText`), not as HTML with inline styles, which the
+// console's Content-Security-Policy (`style-src 'self'`) would refuse.
 const axisStyle = { axisLabel: { color: '#374151' }, nameTextStyle: { color: '#374151' } };
 
 function curveOption(t: Translator['t'], points: CurvePoint[]): ChartOption {
@@ -83,7 +85,7 @@ function curveOption(t: Translator['t'], points: CurvePoint[]): ChartOption {
   return {
     grid: { left: 44, right: 16, top: 52, bottom: 44 },
     legend: { top: 0, data: [t('curveConfirmed'), t('curveArrived')] },
-    tooltip: { trigger: 'axis' },
+    tooltip: { renderMode: 'richText', trigger: 'axis' },
     xAxis: {
       type: 'value',
       min: 0,
@@ -125,7 +127,7 @@ function distributionOption(t: Translator['t'], report: Report): ChartOption {
   if (open && open.count > 0) shown.push(open);
   return {
     grid: { left: 44, right: 16, top: 16, bottom: 44 },
-    tooltip: { trigger: 'axis' },
+    tooltip: { renderMode: 'richText', trigger: 'axis' },
     xAxis: {
       type: 'category',
       data: shown.map((b) =>
@@ -148,7 +150,7 @@ function quotaOption(t: Translator['t'], report: Report): ChartOption {
   return {
     grid: { left: 8, right: 16, top: 32, bottom: 24, containLabel: true },
     legend: { top: 0, data: [t('colQuota'), t('colTeamConfirmed'), t('colTeamArrived')] },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    tooltip: { renderMode: 'richText', trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', minInterval: 1, ...axisStyle },
     yAxis: { type: 'category', data: teams.map((team) => team.gridName), ...axisStyle },
     series: [
@@ -176,7 +178,7 @@ function comparisonOption(t: Translator['t'], lang: 'zh' | 'en', drills: Compare
   return {
     grid: { left: 44, right: 16, top: 32, bottom: 32 },
     legend: { top: 0, data: [t('hColConfirmed'), t('hColArrived')] },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => `${String(v)}%` },
+    tooltip: { renderMode: 'richText', trigger: 'axis', valueFormatter: (v) => `${String(v)}%` },
     xAxis: { type: 'category', data: drills.map(labelOf), ...axisStyle },
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%', color: '#374151' } },
     series: [

@@ -96,7 +96,7 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Cross-site framing, sniffing and referrers shut off; scripts and styles only from the console itself. */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/console';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { launchTestBrowser, type TestBrowser } from './support/browser';
 
@@ -49,6 +50,15 @@ describe('history, the after-action report and its print, and the street view in
   async function open(viewport: { width: number; height: number }, hash = ''): Promise<Watched> {
     if (!browser) throw new Error('the browser did not start');
     const context = await browser.newContext({ viewport, acceptDownloads: true });
+    // The page under the deployed console's Content-Security-Policy: a chart that needs an inline
+    // style or script would fail here, as a console error.
+    await context.route(`${stack.url}/`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), 'content-security-policy': CONTENT_SECURITY_POLICY },
+      });
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
@@ -178,6 +188,7 @@ describe('history, the after-action report and its print, and the street view in
     for (const chart of ['curve-chart', 'distribution-chart', 'quota-chart']) {
       await eventually(() => page.getByTestId(chart).locator('svg path').count()).toBeGreaterThan(0);
     }
+    await page.getByTestId('distribution-chart').hover();
     await eventually(() => page.locator('.comparison-table tbody tr').count()).toBe(2);
     await expect(text(page.locator('.comparison-table tr.current'))).resolves.toContain('本次');
     await page.getByTestId('comparison-chart').locator('svg').waitFor();

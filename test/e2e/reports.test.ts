@@ -233,6 +233,10 @@ describe('history, the after-action report and its print, and the street view in
     await page.getByRole('link', { name: 'Board' }).click();
     await page.getByRole('link', { name: 'Read the report' }).click();
     await page.locator('.report-figures').waitFor();
+    await page.getByRole('link', { name: 'Street', exact: true }).click();
+    await page.getByRole('heading', { name: '城关街道: communities' }).waitFor();
+    await eventually(() => page.locator('.street-row[data-mode="normal"]').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'reports-street-en.png'), fullPage: true });
     expect(errors).toEqual([]);
 
     // A phone: the report and the history without sideways scrolling.

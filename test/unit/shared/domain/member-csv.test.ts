@@ -176,7 +176,11 @@ describe('parseMemberCsv: the optional unavailableUntil column', () => {
     'rejects the row with %j at its line and column',
     (bad) => {
       const { rows } = parseMemberCsv(
-        csv(WITH_UNTIL, '王伟,13800138000,volunteer,,,,,,2026-12-20', `李娜,13900139000,volunteer,,,,,,${bad}`),
+        csv(
+          WITH_UNTIL,
+          '王伟,13800138000,volunteer,,,,,,2026-12-20',
+          `李娜,13900139000,volunteer,,,,,,${bad}`,
+        ),
       );
 
       expect(rows[0]?.errors).toBeUndefined();

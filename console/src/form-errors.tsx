@@ -1,5 +1,5 @@
 import { ApiError } from './api';
-import { useI18n } from './i18n';
+import { type MessageKey, useI18n } from './i18n';
 import { Icon, messageOf } from './ui';
 
 /** What a rejected form shows: a message per field, and what belongs to no field of the form. */
@@ -36,13 +36,32 @@ export function invalidProps(id: string, errors: FormErrors, field: string) {
     : { 'aria-invalid': undefined, 'aria-describedby': undefined };
 }
 
+/** The API's field messages the console says in the reader's language; others are shown as they come. */
+const API_MESSAGES: Record<string, MessageKey> = {
+  'not a valid phone number': 'apiBadPhone',
+  'not a mobile number: it cannot receive SMS': 'apiNotMobile',
+  'already on a roster': 'apiPhoneTaken',
+  'must not be empty': 'apiEmpty',
+  'must name at least one role': 'apiNoRole',
+  'must be a date, YYYY-MM-DD': 'apiBadDate',
+  'a servingPartyMember is a party member: partyMember must be true': 'apiPartyRule',
+};
+
 /** The API's message for one field, shown right under it. */
 export function FieldError(props: { id: string; errors: FormErrors; field: string }) {
+  const { t } = useI18n();
   const message = props.errors.fields[props.field];
   if (!message) return null;
+  const said = message
+    .split('; ')
+    .map((m) => {
+      const key = API_MESSAGES[m];
+      return key ? t(key) : m;
+    })
+    .join('; ');
   return (
     <p class="field-error" id={`${props.id}-error`}>
-      <Icon name="warning" /> {message}
+      <Icon name="warning" /> {said}
     </p>
   );
 }

@@ -22,6 +22,24 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   'drillSchedule.cancel': 'audit_drillSchedule_cancel',
 };
 
+const FIELD_KEYS: Record<string, MessageKey> = {
+  name: 'af_name',
+  phone: 'af_phone',
+  roles: 'af_roles',
+  partyMember: 'af_partyMember',
+  gridId: 'af_gridId',
+  unitId: 'af_unitId',
+  skills: 'af_skills',
+  available: 'af_available',
+  unavailableUntil: 'af_unavailableUntil',
+  level: 'af_level',
+  musterPoint: 'af_musterPoint',
+  neighbours: 'af_neighbours',
+  pairedGrids: 'af_pairedGrids',
+  serves: 'af_serves',
+  kind: 'af_kind',
+};
+
 /** The field names a write changed, as the trail records them (never their values). */
 function fieldsOf(entry: AuditEntry): string[] {
   const fields = entry.details?.fields;
@@ -114,7 +132,16 @@ export function AuditPanel(props: {
                   <strong>{key ? t(key) : t('auditUnknown', { action: entry.action })}</strong>
                   {target && <span class="sub">{t('auditTarget', { target })}</span>}
                   {fields.length > 0 && (
-                    <span class="sub">{t('auditFields', { fields: fields.join(', ') })}</span>
+                    <span class="sub">
+                      {t('auditFields', {
+                        fields: fields
+                          .map((f) => {
+                            const key = FIELD_KEYS[f];
+                            return key ? t(key) : f;
+                          })
+                          .join(lang === 'zh' ? '、' : ', '),
+                      })}
+                    </span>
                   )}
                 </span>
               </li>

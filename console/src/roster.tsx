@@ -286,30 +286,32 @@ export function RosterPage(props: { communityId: string }) {
                         </td>
                         {mayEditMembers && (
                           <td class="row-actions">
-                            <button
-                              type="button"
-                              class="button small"
-                              aria-label={`${t('edit')} ${m.name}`}
-                              onClick={() => setEditing({ kind: 'member', member: m })}
-                            >
-                              {t('edit')}
-                            </button>
-                            <button
-                              type="button"
-                              class="button small"
-                              aria-label={`${t('markUnavailable')} ${m.name}`}
-                              onClick={() => setEditing({ kind: 'unavailable', member: m })}
-                            >
-                              {t('markUnavailable')}
-                            </button>
-                            <button
-                              type="button"
-                              class="button small danger-outline"
-                              aria-label={`${t('removeMember')} ${m.name}`}
-                              onClick={() => setEditing({ kind: 'remove', member: m })}
-                            >
-                              {t('removeMember')}
-                            </button>
+                            <div class="row-buttons">
+                              <button
+                                type="button"
+                                class="button small"
+                                aria-label={`${t('edit')} ${m.name}`}
+                                onClick={() => setEditing({ kind: 'member', member: m })}
+                              >
+                                {t('edit')}
+                              </button>
+                              <button
+                                type="button"
+                                class="button small"
+                                aria-label={`${t('markUnavailable')} ${m.name}`}
+                                onClick={() => setEditing({ kind: 'unavailable', member: m })}
+                              >
+                                {t('markUnavailable')}
+                              </button>
+                              <button
+                                type="button"
+                                class="button small danger-outline"
+                                aria-label={`${t('removeMember')} ${m.name}`}
+                                onClick={() => setEditing({ kind: 'remove', member: m })}
+                              >
+                                {t('removeMember')}
+                              </button>
+                            </div>
                           </td>
                         )}
                       </tr>

@@ -146,7 +146,7 @@ const zh = {
   pageN: '第 {n} 页',
   importTitle: '导入花名册（CSV）',
   importHint:
-    '表头：name,phone,roles,partyMember,gridId,unitId,skills,available；多个值用 ; 分隔。按手机号新增或更新。',
+    '表头：name,phone,roles,partyMember,gridId,unitId,skills,available，可选 unavailableUntil（外出至 YYYY-MM-DD）；多个值用 ; 分隔。按手机号新增或更新。',
   chooseFile: 'CSV 文件',
   importButton: '导入',
   uploading: '上传中 {pct}%',
@@ -477,7 +477,7 @@ const en: Record<MessageKey, string> = {
   pageN: 'Page {n}',
   importTitle: 'Import the roster (CSV)',
   importHint:
-    'Header: name,phone,roles,partyMember,gridId,unitId,skills,available; lists separated by ;. Rows are added or updated by phone.',
+    'Header: name,phone,roles,partyMember,gridId,unitId,skills,available, optionally unavailableUntil (away through YYYY-MM-DD); lists separated by ;. Rows are added or updated by phone.',
   chooseFile: 'CSV file',
   importButton: 'Import',
   uploading: 'Uploading {pct}%',

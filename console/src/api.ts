@@ -2,12 +2,15 @@ import type { DrillSchedule, Rankings } from './planning-types';
 import type { HistoryFilter, HistoryPage, Report, Street, StreetActivation } from './report-types';
 import type {
   ActivationCreated,
+  AuditPage,
   Board,
   Community,
   CommunityDetail,
   ImportResult,
+  Member,
   MemberPage,
   SmsMessage,
+  Unit,
 } from './types';
 
 /** An error the API answered with: `{error: {code, message, details}}`, or a network failure. */
@@ -269,6 +272,60 @@ export class Api {
       request,
       { 'idempotency-key': idempotencyKey },
     );
+  }
+
+  // --- Roster editor: members, grids, units and the audit trail ---
+
+  createMember(communityId: string, input: Record<string, unknown>) {
+    return this.call<Member>('POST', `/communities/${encodeURIComponent(communityId)}/members`, input);
+  }
+
+  updateMember(communityId: string, memberId: string, patch: Record<string, unknown>) {
+    return this.call<Member>(
+      'PATCH',
+      `/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(memberId)}`,
+      patch,
+    );
+  }
+
+  deleteMember(communityId: string, memberId: string) {
+    return this.call<undefined>(
+      'DELETE',
+      `/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(memberId)}`,
+    );
+  }
+
+  putGrid(
+    communityId: string,
+    gridId: string,
+    input: { name: string; level: string; musterPoint: string; neighbours: string[] },
+  ) {
+    return this.call<unknown>(
+      'PUT',
+      `/communities/${encodeURIComponent(communityId)}/grids/${encodeURIComponent(gridId)}`,
+      input,
+    );
+  }
+
+  units() {
+    return this.call<{ items: Unit[] }>('GET', '/units').then((r) => r.items);
+  }
+
+  putUnit(
+    unitId: string,
+    input: {
+      name: string;
+      pairedGrids: { communityId: string; gridId: string }[];
+      serves: string[];
+      kind: string;
+    },
+  ) {
+    return this.call<Unit>('PUT', `/units/${encodeURIComponent(unitId)}`, input);
+  }
+
+  audit(communityId: string, cursor?: string, limit = 20) {
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    return this.call<AuditPage>('GET', `/communities/${encodeURIComponent(communityId)}/audit?${query}`);
   }
 
   // The simulated phone network: local stack only.

@@ -2,15 +2,21 @@ import type { z } from 'zod';
 import type { PhoneMessage } from '../../shared/adapters/simulated-phone-network';
 import type { Group } from '../../shared/domain/access';
 import {
+  GRID_LEVELS,
   type GridLevel,
   type Mode,
   ROLES,
   type Role,
   SKILLS,
   type Skill,
+  UNIT_KINDS,
+  type UnitKind,
+  WHISTLE_CATEGORIES,
+  type WhistleCategory,
 } from '../../shared/domain/vocabulary';
 import type {
   activationView,
+  auditPageView,
   boardMemberView,
   boardView,
   communityDetailView,
@@ -19,6 +25,7 @@ import type {
   memberPageView,
   memberView,
   modeView,
+  unitView,
 } from '../../shared/http/schemas';
 
 // The console speaks the API's own shapes: these are the zod schemas' types, erased at build time.
@@ -35,8 +42,15 @@ export type BoardMember = z.infer<typeof boardMemberView>;
 export type DrafteeStatus = BoardMember['status'];
 export type ModeView = z.infer<typeof modeView>;
 export type SmsMessage = Omit<PhoneMessage, 'dedupeKey'>;
+// --- Roster editor ---
+export type Unit = z.infer<typeof unitView>;
+export type AuditPage = z.infer<typeof auditPageView>;
+export type AuditEntry = AuditPage['items'][number];
 
-export type { GridLevel, Group, Mode, Role, Skill };
+export type { GridLevel, Group, Mode, Role, Skill, UnitKind, WhistleCategory };
 
 export const ROLE_LIST: readonly Role[] = ROLES;
 export const SKILL_LIST: readonly Skill[] = SKILLS;
+export const GRID_LEVEL_LIST: readonly GridLevel[] = GRID_LEVELS;
+export const UNIT_KIND_LIST: readonly UnitKind[] = UNIT_KINDS;
+export const CATEGORY_LIST: readonly WhistleCategory[] = WHISTLE_CATEGORIES;

@@ -15,7 +15,11 @@ export const CSV_COLUMNS = [
   'skills',
   'available',
 ] as const;
+/** Columns a roster CSV may have; left out, the field keeps what the roster had. */
+export const CSV_OPTIONAL_COLUMNS = ['unavailableUntil'] as const;
 export const CSV_MAX_ROWS = 20_000;
+
+type Column = (typeof CSV_COLUMNS)[number] | (typeof CSV_OPTIONAL_COLUMNS)[number];
 
 /** One data row: its line in the file, and either a valid member or what is wrong with it. */
 export type CsvRow =
@@ -77,7 +81,12 @@ const toList = (raw: string): string[] =>
  * Parses a roster CSV (header row first, lists separated by `;`) into validated rows. A missing
  * column or an unreadable file is a 400 for the whole request; a bad row is reported on its own.
  */
-export function parseMemberCsv(text: string): { rows: CsvRow[]; ignoredColumns: string[] } {
+export function parseMemberCsv(text: string): {
+  rows: CsvRow[];
+  ignoredColumns: string[];
+  /** The optional columns the file has: their blank cells clear the field. */
+  optionalColumns: (typeof CSV_OPTIONAL_COLUMNS)[number][];
+} {
   let records: { record: string[]; line: number }[];
   try {
     const parsed: unknown = parse(text, {
@@ -120,15 +129,16 @@ export function parseMemberCsv(text: string): { rows: CsvRow[]; ignoredColumns: 
       'CSV_TOO_MANY_ROWS',
     );
   }
-  const index = Object.fromEntries(CSV_COLUMNS.map((c) => [c, columns.indexOf(c)])) as Record<
-    (typeof CSV_COLUMNS)[number],
-    number
-  >;
-  const cell = (record: string[], column: (typeof CSV_COLUMNS)[number]) => record[index[column]] ?? '';
+  const known: readonly Column[] = [...CSV_COLUMNS, ...CSV_OPTIONAL_COLUMNS];
+  const index = Object.fromEntries(known.map((c) => [c, columns.indexOf(c)])) as Record<Column, number>;
+  const cell = (record: string[], column: Column) => record[index[column]] ?? '';
+  const optionalColumns = CSV_OPTIONAL_COLUMNS.filter((c) => columns.includes(c));
+  const hasUntil = optionalColumns.includes('unavailableUntil');
 
   const rows = data.map(({ record, line }): CsvRow => {
     const gridId = cell(record, 'gridId');
     const unitId = cell(record, 'unitId');
+    const until = cell(record, 'unavailableUntil');
     const candidate = {
       name: cell(record, 'name'),
       phone: cell(record, 'phone'),
@@ -138,9 +148,14 @@ export function parseMemberCsv(text: string): { rows: CsvRow[]; ignoredColumns: 
       unitId: unitId === '' ? undefined : unitId,
       skills: toList(cell(record, 'skills')),
       available: toBoolean(cell(record, 'available')),
+      ...(hasUntil && until !== '' ? { unavailableUntil: until } : {}),
     };
     const parsed = memberInput.safeParse(candidate);
     return parsed.success ? { line, input: parsed.data } : { line, errors: issuesOf(parsed.error) };
   });
-  return { rows, ignoredColumns: columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c)) };
+  return {
+    rows,
+    ignoredColumns: columns.filter((c) => !(known as readonly string[]).includes(c)),
+    optionalColumns,
+  };
 }

@@ -122,7 +122,9 @@ export function makeMemberUseCases({ members, structure, clock, ids }: MemberPor
     async importCsv(principal: Principal, communityId: string, csv: string): Promise<ImportResult> {
       authorize(principal, 'members:write', [communityId]);
       const found = await loadStructure(communityId);
-      const { rows, ignoredColumns } = parseMemberCsv(csv);
+      const { rows, ignoredColumns, optionalColumns } = parseMemberCsv(csv);
+      // Without the column the until-date stays as it was; with it, a blank cell clears it.
+      const untilGiven = optionalColumns.includes('unavailableUntil');
       const rejected = new Map<number, FieldIssue[]>();
       const reject = (line: number, issue: FieldIssue) =>
         rejected.set(line, [...(rejected.get(line) ?? []), issue]);
@@ -194,6 +196,7 @@ export function makeMemberUseCases({ members, structure, clock, ids }: MemberPor
           ...r.input,
           gridId: r.input.gridId,
           unitId: r.input.unitId,
+          unavailableUntil: untilGiven ? r.input.unavailableUntil : previous.unavailableUntil,
           updatedAt: at,
         };
         if (sameRosterEntry(previous, next)) {
@@ -247,6 +250,7 @@ function sameRosterEntry(a: Member, b: Member): boolean {
     'unitId',
     'skills',
     'available',
+    'unavailableUntil',
   ] as const;
   return fields.every((f) => JSON.stringify(a[f]) === JSON.stringify(b[f]));
 }

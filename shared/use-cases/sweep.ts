@@ -3,6 +3,7 @@ import type { Clock } from '../adapters/clock';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
 import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
+import { chinaDay } from '../domain/roster';
 import { rankReserves, reservePool } from '../domain/team-formation';
 import { logger } from '../observability';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
@@ -67,6 +68,8 @@ export function makeSweeper(ports: SweepPorts) {
       pairings: found.pairings,
       candidates: context.roster.map(toCandidate),
       engaged: new Set([...context.engaged, ...inThisActivation]),
+      // An until-date is judged against today, as at the switch.
+      today: chinaDay(now),
     });
     const byId = new Map(context.roster.map((m) => [m.memberId, m]));
     const taken = new Set(inThisActivation);

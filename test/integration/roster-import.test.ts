@@ -287,6 +287,38 @@ describe('importing a roster CSV', () => {
     });
   });
 
+  it('sets, keeps and clears an until-date from the optional column, and rejects a bad one at its row', async () => {
+    await community('until');
+    const [away, other] = [phones.next(), phones.next()];
+    const untilOf = async () =>
+      new Map((await walkMembers(admin, 'until')).items.map((m) => [m.phone, m.unavailableUntil]));
+    const withUntil = (until: string) =>
+      [
+        `${CSV_HEADER},unavailableUntil`,
+        row(['请假', away, 'volunteer', 'false', 'g1', '', '', 'true', until]),
+        row(['日期错', other, 'volunteer', 'false', 'g1', '', '', 'true', '2026-13-01']),
+      ].join('\n');
+
+    const set = bodyOf(importResult, await importCsv(admin, 'until', withUntil('2026-12-20')));
+    const afterSet = await untilOf();
+    const without = [CSV_HEADER, row(['请假', away, 'volunteer', 'false', 'g1', '', '', 'true'])].join('\n');
+    const kept = bodyOf(importResult, await importCsv(admin, 'until', without));
+    const afterKeep = await untilOf();
+    const cleared = bodyOf(importResult, await importCsv(admin, 'until', withUntil('')));
+    const afterClear = await untilOf();
+
+    expect(set).toMatchObject({ created: 1, ignoredColumns: [] });
+    expect(set.rejected).toEqual([
+      { line: 3, errors: [{ path: 'unavailableUntil', message: 'must be a date, YYYY-MM-DD' }] },
+    ]);
+    expect(Object.fromEntries(afterSet)).toEqual({ [away]: '2026-12-20' });
+    expect(kept).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect(afterKeep.get(away)).toBe('2026-12-20');
+    expect(cleared).toMatchObject({ created: 0, updated: 1, unchanged: 0 });
+    expect(afterClear.has(away)).toBe(true);
+    expect(afterClear.get(away)).toBeUndefined();
+  });
+
   it('names the columns it ignored', async () => {
     await community('extra-cols');
     const csv = [

@@ -157,6 +157,45 @@ describe('parseMemberCsv: cells', () => {
   });
 });
 
+describe('parseMemberCsv: the optional unavailableUntil column', () => {
+  const WITH_UNTIL = `${HEADER},unavailableUntil`;
+
+  it('reads an until-date, leaves a blank one out, and says the column was there', () => {
+    const { rows, ignoredColumns, optionalColumns } = parseMemberCsv(
+      csv(WITH_UNTIL, '王伟,13800138000,volunteer,,,,,,2026-12-20', '李娜,13900139000,volunteer,,,,,,'),
+    );
+
+    expect(ignoredColumns).toEqual([]);
+    expect(optionalColumns).toEqual(['unavailableUntil']);
+    expect(rows[0]?.input).toMatchObject({ name: '王伟', unavailableUntil: '2026-12-20' });
+    expect(rows[1]?.input).toMatchObject({ name: '李娜' });
+    expect(rows[1]?.input?.unavailableUntil).toBeUndefined();
+  });
+
+  it.each(['2026-02-30', '20/12/2026', 'next week'])(
+    'rejects the row with %j at its line and column',
+    (bad) => {
+      const { rows } = parseMemberCsv(
+        csv(
+          WITH_UNTIL,
+          '王伟,13800138000,volunteer,,,,,,2026-12-20',
+          `李娜,13900139000,volunteer,,,,,,${bad}`,
+        ),
+      );
+
+      expect(rows[0]?.errors).toBeUndefined();
+      expect(rows[1]).toEqual({
+        line: 3,
+        errors: [{ path: 'unavailableUntil', message: 'must be a date, YYYY-MM-DD' }],
+      });
+    },
+  );
+
+  it('is not required: a file without it reports no optional column', () => {
+    expect(parseMemberCsv(csv(HEADER, '王伟,13800138000,volunteer,,,,,')).optionalColumns).toEqual([]);
+  });
+});
+
 describe('parseMemberCsv: rows and lines', () => {
   it('numbers each row by its line in the file, counting the header and blank lines', () => {
     const { rows } = parseMemberCsv(

@@ -21,6 +21,7 @@ import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
+import { DynamoOutbox } from './outbox/dynamo-outbox';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each
@@ -34,6 +35,7 @@ export function tablePorts() {
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new ActivationRepository(doc, TABLE_NAME),
     checkIns: new CheckInRepository(doc, TABLE_NAME),
+    outbox: new DynamoOutbox(doc, TABLE_NAME),
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new HistoryRepository(doc, TABLE_NAME),

@@ -3,13 +3,16 @@ import type { Clock } from '../adapters/clock';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
 import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
+import { alertFor, reminderFor, shortfallFor } from '../domain/messages';
 import { rankReserves, reservePool } from '../domain/team-formation';
 import { logger } from '../observability';
+import { type Outbox, queue } from '../outbox/port';
+import { keys } from '../table';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
-import { alertMessage, callOutVars, queuedMessage } from './dispatch';
 
 export type SweepPorts = {
   activations: ActivationRepository;
+  outbox: Outbox;
   structure: StructureRepository;
   members: MemberRepository;
   clock: Clock;
@@ -39,7 +42,7 @@ const BACKFILL_BATCH = 60;
  * from any process: every step is a conditional write.
  */
 export function makeSweeper(ports: SweepPorts) {
-  const { activations, structure, members, clock } = ports;
+  const { activations, outbox, structure, members, clock } = ports;
 
   async function backfill(
     activation: Activation,
@@ -94,7 +97,7 @@ export function makeSweeper(ports: SweepPorts) {
           locale: activation.locale,
           musterPoint: team.musterPoint,
           draftedAt: now,
-          outbox: { alert: alertMessage(activation, team.teamId, false, now, true) },
+          outbox: { alert: queue(alertFor(activation, team.teamId, false, true), activation.locale, now) },
         });
       }
       outcome.set(team.teamId, {
@@ -129,19 +132,7 @@ export function makeSweeper(ports: SweepPorts) {
       const o = outcome.get(team.teamId);
       const leader = draftees.find((d) => d.teamId === team.teamId && d.leader && d.open && d.alertedAt);
       if (!o || !leader) continue;
-      const message = queuedMessage(
-        'shortfall',
-        {
-          type: 'shortfall',
-          drill: activation.drill,
-          teamName: team.gridName,
-          missing: o.missing,
-          backfilled: o.called,
-          reservesLeft: o.left,
-        },
-        activation.locale,
-        now,
-      );
+      const message = queue(shortfallFor(activation, team.gridName, o), activation.locale, now);
       const key = `shortfall-${o.missing}-${o.called}-${draftees.filter((d) => d.teamId === team.teamId).length}`;
       if (await activations.queueOnce(activation.activationId, leader.memberId, key, message))
         stats.notices++;
@@ -172,13 +163,7 @@ export function makeSweeper(ports: SweepPorts) {
         activation.activationId,
         due.map((d) => ({
           memberId: d.memberId,
-          message: queuedMessage(
-            'reminder',
-            // The muster point the person's alert named.
-            { type: 'reminder', ...callOutVars(activation, d.teamId, d.leader), musterPoint: d.musterPoint },
-            activation.locale,
-            at,
-          ),
+          message: queue(reminderFor(activation, d), activation.locale, at),
         })),
         at,
       );
@@ -189,8 +174,8 @@ export function makeSweeper(ports: SweepPorts) {
       for (const [key, message] of Object.entries(d.outbox)) {
         if (message.state !== 'sending' || !message.leaseUntil || Date.parse(message.leaseUntil) > abandoned)
           continue;
-        if (await activations.nudge(activation.activationId, d.memberId, key, message.leaseUntil, at))
-          stats.nudged++;
+        const ref = { key: keys.draftee(activation.activationId, d.memberId), messageKey: key };
+        if (await outbox.nudge(ref, message.leaseUntil, at)) stats.nudged++;
       }
     }
     // Until every planned place has become a draftee, a team only looks short.

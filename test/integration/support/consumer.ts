@@ -15,6 +15,7 @@ import {
   SmsRejectedError,
   SmsThrottledError,
 } from '../../../shared/adapters/sms-gateway';
+import { DynamoOutbox } from '../../../shared/outbox/dynamo-outbox';
 import { type DispatchPorts, makeDispatcher, type StreamChange } from '../../../shared/use-cases/dispatch';
 
 /** One SMS that reached a phone, as the phone network saw it. */
@@ -186,6 +187,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<TestConsu
   const ports: DispatchPorts = {
     activations: new ActivationRepository(doc, options.tableName),
     members: new DynamoMemberRepository(doc, options.tableName),
+    outbox: new DynamoOutbox(doc, options.tableName),
     clock: systemClock,
     sms: options.sms,
     rate: options.rate,

@@ -149,3 +149,14 @@ export function drafteeItem(d: Draftee, startedAt: string): Item {
     ...(d.open ? { gsi1pk: keys.openDrafteeByPhone(d.phone), gsi1sk: `${startedAt}#${d.activationId}` } : {}),
   };
 }
+
+/** The write that adds a draftee, only if it is not there yet. */
+export function drafteePut(table: string, d: Draftee, startedAt: string): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: drafteeItem(d, startedAt),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}

@@ -1,18 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import pMap from 'p-map';
 import * as z from 'zod';
-import {
-  type Activation,
-  type Counts,
-  type Draftee,
-  type OutboxMessage,
-  type TeamInfo,
-  zeroCounts,
-} from '../domain/activation';
-import { cancelClauses, notQueuedCondition, queueClause, type UpdateClause } from '../outbox/dynamo-outbox';
+import { type Activation, type Counts, type Draftee, type TeamInfo, zeroCounts } from '../domain/activation';
 import { keys } from '../table';
 import {
-  drafteeItem,
+  drafteePut,
   encodePlanEntry,
   type PlanEntry,
   planEntriesOf,
@@ -22,14 +13,7 @@ import {
   toTeamCounts,
 } from './activation-records';
 import { batchGetAll, decodeCursor, encodeCursor, queryAll, type TransactItem } from './dynamo';
-import {
-  chunk,
-  commitUnits,
-  describeFailure,
-  TRANSACTION_ITEMS,
-  Transaction,
-  type TransactionUnit,
-} from './transaction';
+import { chunk, describeFailure, Transaction } from './transaction';
 
 export type { PlanEntry } from './activation-records';
 
@@ -59,8 +43,42 @@ export type Team = TeamInfo & { counts: Counts };
 /** Plan entries per stored plan item: a 40,000-person plan is a few items. */
 const PLAN_CHUNK = 2_000;
 
-/** The activation aggregate: the switch itself, its teams and counters, its plan and its draftees. */
-export class ActivationRepository {
+/** The activation aggregate: the switch itself, its teams and counters, its plan, who it holds. */
+export interface ActivationRepository {
+  /** The activation an idempotency key already started in a community, with its request's hash. */
+  findIdempotent(
+    communityId: string,
+    key: string,
+  ): Promise<{ activationId: string; hash: string } | undefined>;
+  /** The units' locks as they stand: version, and who each open activation holds from them. */
+  getUnitLocks(unitIds: readonly string[]): Promise<Map<string, UnitLock>>;
+  /** Writes a whole activation, all or nothing; says why not when refused. */
+  commit(input: NewActivation): Promise<CommitResult>;
+  get(activationId: string): Promise<Activation | undefined>;
+  /** The activation with its teams and their counters. */
+  getWithTeams(activationId: string): Promise<{ activation: Activation; teams: Team[] } | undefined>;
+  getPlan(activationId: string): Promise<PlanEntry[]>;
+  listDraftees(activationId: string): Promise<Draftee[]>;
+  /** Activations of a community, newest first; throws on a cursor it did not make. */
+  listForCommunity(
+    communityId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: Activation[]; nextCursor?: string }>;
+  /** Activations still open. */
+  listOpen(): Promise<Activation[]>;
+  /** Closes an activation; false when it was already closed. */
+  standDown(activation: Activation, endedAt: string, endedBy: string): Promise<boolean>;
+  /** Calls reserves into an open activation, with their counters and unit locks. */
+  backfill(args: {
+    activation: Activation;
+    draftees: readonly Draftee[];
+    unitLocks: readonly UnitLockWrite[];
+  }): Promise<'applied' | 'conflict' | 'closed'>;
+}
+
+/** The activation aggregate on the single table. */
+export class DynamoActivationRepository implements ActivationRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
@@ -338,91 +356,6 @@ export class ActivationRepository {
   }
 
   /**
-   * Writes new draftees, each only if it is not there yet, with their team's counters moved in
-   * the same transaction; a retry writes only what is missing and counts nothing twice.
-   */
-  async insertDraftees(
-    activation: Pick<Activation, 'activationId' | 'startedAt'>,
-    groups: readonly { teamId: string; draftees: readonly Draftee[]; delta: Partial<Counts> }[],
-  ): Promise<number> {
-    let written = 0;
-    const batches = groups.flatMap((g) =>
-      chunk(g.draftees, TRANSACTION_ITEMS - 1).map((draftees, i) => ({
-        teamId: g.teamId,
-        draftees,
-        // The team's counters move once, with the first batch of the group.
-        delta: i === 0 ? g.delta : {},
-      })),
-    );
-    await pMap(
-      batches,
-      async (batch) => {
-        let pending = batch.draftees;
-        for (let attempt = 0; pending.length > 0 && attempt < 3; attempt++) {
-          const tx = new Transaction(this.doc, this.table);
-          for (const d of pending) tx.add('draftee', this.newDrafteeItem(d, activation.startedAt));
-          if (attempt === 0) {
-            const counters = teamCounters(activation.activationId, batch.teamId, batch.delta);
-            tx.count(counters.key, counters.delta);
-          }
-          if ((await tx.commit()).ok) {
-            written += pending.length;
-            return;
-          }
-          // Some were written by an earlier attempt: keep only the missing ones.
-          const existing = new Set(
-            (
-              await batchGetAll(
-                this.doc,
-                this.table,
-                pending.map((d) => keys.draftee(d.activationId, d.memberId)),
-                true,
-              )
-            ).map((i) => String(i.memberId)),
-          );
-          pending = pending.filter((d) => !existing.has(d.memberId));
-        }
-        if (pending.length) throw new Error(`could not write ${pending.length} draftees`);
-      },
-      { concurrency: 4 },
-    );
-    return written;
-  }
-
-  /**
-   * Closes draftees at stand-down: they leave the open-phone index, queued alerts are
-   * cancelled, and the given message is queued for those who were alerted.
-   */
-  async closeDraftees(
-    activationId: string,
-    closings: readonly {
-      memberId: string;
-      message?: { key: string; value: OutboxMessage } | undefined;
-      cancel: string[];
-    }[],
-  ): Promise<void> {
-    const units = closings.map(
-      (c): TransactionUnit => ({
-        parts: [
-          {
-            label: 'close',
-            item: this.drafteeUpdate(activationId, c.memberId, {
-              set: [
-                { expression: '#open = :f', names: { '#open': 'open' }, values: { ':f': false } },
-                ...(c.message ? [queueClause('mk', c.message.key, c.message.value)] : []),
-                ...cancelClauses(c.cancel),
-              ],
-              remove: 'gsi1pk, gsi1sk',
-              condition: [{ expression: '#open = :t', names: { '#open': 'open' }, values: { ':t': true } }],
-            }),
-          },
-        ],
-      }),
-    );
-    await commitUnits(this.doc, this.table, units, { concurrency: 4 });
-  }
-
-  /**
    * Calls reserves into an open activation: the new draftees, their teams' counters, the unit
    * locks for those who belong to a unit, all or nothing, and only while the activation is open.
    */
@@ -445,7 +378,7 @@ export class ActivationRepository {
       },
     });
     for (const d of args.draftees) {
-      tx.add('draftee', this.newDrafteeItem(d, activation.startedAt));
+      tx.add('draftee', drafteePut(this.table, d, activation.startedAt));
       const counters = teamCounters(aid, d.teamId, { drafted: 1 });
       tx.count(counters.key, counters.delta);
     }
@@ -454,126 +387,6 @@ export class ActivationRepository {
     if (result.ok) return 'applied';
     if (result.failedOn('activation')) return 'closed';
     return 'conflict';
-  }
-
-  /** Queues a reminder for each silent draftee who has not had one. Returns how many were queued. */
-  async queueReminders(
-    activationId: string,
-    reminders: readonly { memberId: string; message: OutboxMessage }[],
-    at: string,
-  ): Promise<number> {
-    const units = reminders.map(
-      (r): TransactionUnit => ({
-        parts: [
-          {
-            label: 'reminder',
-            item: this.drafteeUpdate(activationId, r.memberId, {
-              set: [
-                { expression: 'remindedAt = :at', names: {}, values: { ':at': at } },
-                queueClause('r', 'reminder', r.message),
-              ],
-              condition: [
-                {
-                  expression: '#status = :drafted AND #open = :true AND attribute_not_exists(remindedAt)',
-                  names: { '#status': 'status', '#open': 'open' },
-                  values: { ':drafted': 'drafted', ':true': true },
-                },
-              ],
-            }),
-          },
-        ],
-      }),
-    );
-    return (await commitUnits(this.doc, this.table, units)).filter(Boolean).length;
-  }
-
-  /**
-   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`),
-   * moving their teams' counters with them.
-   */
-  async markNoResponse(
-    activationId: string,
-    silent: readonly { memberId: string; teamId: string }[],
-    cutoff: string,
-  ): Promise<number> {
-    const units = silent.map(
-      (d): TransactionUnit => ({
-        parts: [
-          {
-            label: 'noResponse',
-            item: {
-              Update: {
-                TableName: this.table,
-                Key: keys.draftee(activationId, d.memberId),
-                UpdateExpression: 'SET #status = :silent',
-                ConditionExpression: '#status = :drafted AND #open = :true AND alertedAt <= :cutoff',
-                ExpressionAttributeNames: { '#status': 'status', '#open': 'open' },
-                ExpressionAttributeValues: {
-                  ':silent': 'noResponse',
-                  ':drafted': 'drafted',
-                  ':true': true,
-                  ':cutoff': cutoff,
-                },
-              },
-            },
-          },
-        ],
-        counters: [teamCounters(activationId, d.teamId, { noResponse: 1 })],
-      }),
-    );
-    return (await commitUnits(this.doc, this.table, units)).filter(Boolean).length;
-  }
-
-  /** Queues a message on a draftee under a key it has not had yet (an SMS to a team leader). */
-  async queueOnce(
-    activationId: string,
-    memberId: string,
-    messageKey: string,
-    message: OutboxMessage,
-  ): Promise<boolean> {
-    const result = await new Transaction(this.doc, this.table)
-      .add(
-        'queue',
-        this.drafteeUpdate(activationId, memberId, {
-          set: [queueClause('k', messageKey, message)],
-          condition: [
-            notQueuedCondition('k', messageKey),
-            { expression: '#open = :true', names: { '#open': 'open' }, values: { ':true': true } },
-          ],
-        }),
-      )
-      .commit();
-    return result.ok;
-  }
-
-  private newDrafteeItem(d: Draftee, startedAt: string): TransactItem {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: drafteeItem(d, startedAt),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-  }
-
-  /** One draftee's update, assembled from clauses: SETs, an optional REMOVE, conditions joined by AND. */
-  private drafteeUpdate(
-    activationId: string,
-    memberId: string,
-    update: { set: UpdateClause[]; remove?: string; condition: UpdateClause[] },
-  ): TransactItem {
-    const clauses = [...update.set, ...update.condition];
-    const values = Object.assign({}, ...clauses.map((c) => c.values));
-    return {
-      Update: {
-        TableName: this.table,
-        Key: keys.draftee(activationId, memberId),
-        UpdateExpression: `SET ${update.set.map((c) => c.expression).join(', ')}${update.remove ? ` REMOVE ${update.remove}` : ''}`,
-        ConditionExpression: update.condition.map((c) => c.expression).join(' AND '),
-        ExpressionAttributeNames: Object.assign({}, ...clauses.map((c) => c.names)),
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-      },
-    };
   }
 
   private unitLockItem(aid: string, lock: UnitLockWrite): TransactItem {

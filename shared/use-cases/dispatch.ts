@@ -1,6 +1,7 @@
 import { planEntriesOf, toActivation } from '../adapters/activation-records';
 import type { ActivationRepository } from '../adapters/activation-repository';
 import type { Clock } from '../adapters/clock';
+import type { DrafteeRepository } from '../adapters/draftee-repository';
 import type { Item } from '../adapters/dynamo';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { SmsGateway } from '../adapters/sms-gateway';
@@ -15,6 +16,7 @@ export type { StreamChange } from './stream-events';
 
 export type DispatchPorts = {
   activations: ActivationRepository;
+  draftees: DrafteeRepository;
   members: MemberRepository;
   outbox: Outbox;
   sms: SmsGateway;
@@ -46,7 +48,7 @@ export type DispatchStats = {
  * delivered twice does nothing twice.
  */
 export function makeDispatcher(ports: DispatchPorts) {
-  const { activations, members, clock } = ports;
+  const { activations, draftees, members, clock } = ports;
   const sender = makeSender(ports);
 
   /** A plan was written: its people become draftees, each with an alert queued. */
@@ -99,15 +101,15 @@ export function makeDispatcher(ports: DispatchPorts) {
           : {},
       });
     }
-    return activations.insertDraftees(activation, [...groups.values()]);
+    return draftees.insertDraftees(activation, [...groups.values()]);
   }
 
   /** An activation was stood down: its open draftees are closed and told. */
   async function closeAfterStandDown(image: Item): Promise<number> {
     const activation = toActivation(image);
-    const draftees = await activations.listDraftees(activation.activationId);
+    const people = await activations.listDraftees(activation.activationId);
     const now = clock.now().toISOString();
-    const closings = draftees
+    const closings = people
       .filter((d) => d.open)
       .map((d) => {
         const told = standDownFor(activation, d);
@@ -120,7 +122,7 @@ export function makeDispatcher(ports: DispatchPorts) {
           message: told ? { key: 'standDown', value: queue(told, activation.locale, now) } : undefined,
         };
       });
-    await activations.closeDraftees(activation.activationId, closings);
+    await draftees.closeDraftees(activation.activationId, closings);
     return closings.length;
   }
 

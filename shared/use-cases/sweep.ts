@@ -1,5 +1,6 @@
 import type { ActivationRepository } from '../adapters/activation-repository';
 import type { Clock } from '../adapters/clock';
+import type { DrafteeRepository } from '../adapters/draftee-repository';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
 import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
@@ -12,6 +13,7 @@ import { formationContext, toCandidate, unitLocksFor } from './activation';
 
 export type SweepPorts = {
   activations: ActivationRepository;
+  draftees: DrafteeRepository;
   outbox: Outbox;
   structure: StructureRepository;
   members: MemberRepository;
@@ -43,6 +45,7 @@ const BACKFILL_BATCH = 60;
  */
 export function makeSweeper(ports: SweepPorts) {
   const { activations, outbox, structure, members, clock } = ports;
+  const writes = ports.draftees;
 
   async function backfill(
     activation: Activation,
@@ -134,8 +137,7 @@ export function makeSweeper(ports: SweepPorts) {
       if (!o || !leader) continue;
       const message = queue(shortfallFor(activation, team.gridName, o), activation.locale, now);
       const key = `shortfall-${o.missing}-${o.called}-${draftees.filter((d) => d.teamId === team.teamId).length}`;
-      if (await activations.queueOnce(activation.activationId, leader.memberId, key, message))
-        stats.notices++;
+      if (await writes.queueOnce(activation.activationId, leader.memberId, key, message)) stats.notices++;
     }
   }
 
@@ -149,7 +151,7 @@ export function makeSweeper(ports: SweepPorts) {
     const overdue = silent.filter((d) => silentFor(d) >= ports.noResponseAfterSeconds);
     if (overdue.length) {
       const cutoff = new Date(now.getTime() - ports.noResponseAfterSeconds * 1000).toISOString();
-      const marked = await activations.markNoResponse(activation.activationId, overdue, cutoff);
+      const marked = await writes.markNoResponse(activation.activationId, overdue, cutoff);
       stats.silenced += marked;
       // Someone answered in between: read again rather than guess who, so backfill counts right.
       if (marked < overdue.length) draftees = await activations.listDraftees(activation.activationId);
@@ -159,7 +161,7 @@ export function makeSweeper(ports: SweepPorts) {
       (d) => d.status === 'drafted' && !d.remindedAt && silentFor(d) >= ports.realertAfterSeconds,
     );
     if (due.length) {
-      stats.reminded += await activations.queueReminders(
+      stats.reminded += await writes.queueReminders(
         activation.activationId,
         due.map((d) => ({
           memberId: d.memberId,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoStreet } from '../../local/demo-data';
-import { ActivationRepository } from '../../shared/adapters/activation-repository';
+import { DynamoActivationRepository } from '../../shared/adapters/activation-repository';
 import { documentClient } from '../../shared/adapters/dynamo';
 import { DynamoStructureRepository } from '../../shared/adapters/structure-repository';
 import type { Principal } from '../../shared/domain/access';
@@ -74,7 +74,7 @@ class GatedStructure extends DynamoStructureRepository {
 }
 
 /** The activation repository, saying when an Idempotency-Key has been looked up. */
-class SignallingActivations extends ActivationRepository {
+class SignallingActivations extends DynamoActivationRepository {
   constructor(
     table: string,
     private readonly lookedUp: () => void,

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ActivationRepository } from '../../../../shared/adapters/activation-repository';
+import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
+import { DynamoDrafteeRepository } from '../../../../shared/adapters/draftee-repository';
 import type { Item } from '../../../../shared/adapters/dynamo';
 import { DynamoMemberRepository } from '../../../../shared/adapters/member-repository';
 import {
@@ -75,7 +76,8 @@ function dispatcher(
   options: { groupSize?: number; maxAttempts?: number } = {},
 ) {
   return makeDispatcher({
-    activations: new ActivationRepository(unused, 'fake'),
+    activations: new DynamoActivationRepository(unused, 'fake'),
+    draftees: new DynamoDrafteeRepository(unused, 'fake'),
     outbox,
     members: new DynamoMemberRepository(unused, 'fake'),
     sms,

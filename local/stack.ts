@@ -10,6 +10,7 @@ import { SimulatedPhoneNetwork } from '../shared/adapters/simulated-phone-networ
 import { ensureTable } from '../shared/adapters/table-admin';
 import { streamBatchSize } from '../shared/config';
 import { allRoutes } from '../shared/http/routes';
+import { STREAM_CONSUMER_FILTERS } from '../shared/stream-filters';
 import { TABLE } from '../shared/table';
 import { demoStreet } from './demo-data';
 import { type DevAuth, makeDevAuth } from './dev-auth';
@@ -244,6 +245,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         endpoint,
         handler: (event: DynamoDBStreamEvent, context: Context) => streamHandler(event, context),
         batchSize: streamBatchSize(smsRate),
+        filters: STREAM_CONSUMER_FILTERS,
         checkpoints:
           inMemory || options.endpoint
             ? new MemoryCheckpoints()

@@ -17,6 +17,7 @@ import type {
   DynamoDBStreamEvent,
   AttributeValue as LambdaAttributeValue,
 } from 'aws-lambda';
+import { type FilterPattern, passesFilters } from '../shared/stream-filters';
 import { lambdaContext } from './server';
 
 export type StreamHandler = (
@@ -73,6 +74,11 @@ export type PollerOptions = {
   onDiscard?: (records: DynamoDBRecord[], error: unknown) => void;
   /** Time the handler is told it has, per invocation. */
   invocationMs?: number;
+  /**
+   * Event filter patterns, like the event source mapping's FilterCriteria: records that match
+   * none are passed over without invoking the handler. Without them every record is delivered.
+   */
+  filters?: readonly FilterPattern[] | undefined;
 };
 
 type ShardState = {
@@ -297,9 +303,20 @@ export class StreamPoller {
 
   private async deliver(shard: ShardState, records: StreamRecord[]): Promise<void> {
     const arn = this.streamArn ?? '';
-    const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, arn)) };
+    const all = records.map((r) => toLambdaRecord(r, arn));
+    const { filters } = this.options;
+    const event: DynamoDBStreamEvent = {
+      Records: filters ? all.filter((r) => passesFilters(r, filters)) : all,
+    };
     let failedSequence: string | undefined;
     let error: unknown;
+    if (!event.Records.length) {
+      // Nothing here for the handler: read past it, as Lambda does with filtered-out records.
+      const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
+      if (last) this.options.checkpoints?.set(shard.shardId, last);
+      shard.failures = 0;
+      return;
+    }
     try {
       const context = lambdaContext('messaging-stream', `local-${Date.now()}`);
       const deadline = Date.now() + (this.options.invocationMs ?? 300_000);
@@ -308,7 +325,7 @@ export class StreamPoller {
       failedSequence = response?.batchItemFailures?.[0]?.itemIdentifier;
     } catch (thrown) {
       error = thrown;
-      failedSequence = records[0]?.dynamodb?.SequenceNumber;
+      failedSequence = event.Records[0]?.dynamodb?.SequenceNumber;
     }
     const failedIndex = failedSequence
       ? records.findIndex((r) => r.dynamodb?.SequenceNumber === failedSequence)
@@ -324,7 +341,7 @@ export class StreamPoller {
     const maxRetries = this.options.maxRetries ?? 10;
     if (shard.failures > maxRetries) {
       // Given up: set the record aside, like an on-failure destination, and move on.
-      this.options.onDiscard?.(event.Records.slice(failedIndex, failedIndex + 1), error);
+      this.options.onDiscard?.(all.slice(failedIndex, failedIndex + 1), error);
       shard.failures = 0;
       if (failedSequence) this.options.checkpoints?.set(shard.shardId, failedSequence);
       shard.iterator = await this.iteratorFor(shard, 'AFTER_SEQUENCE_NUMBER', failedSequence);

@@ -1,9 +1,10 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { ActivationRepository } from './adapters/activation-repository';
+import { DynamoActivationRepository } from './adapters/activation-repository';
 import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
+import { DynamoDrafteeRepository } from './adapters/draftee-repository';
 import {
   type DrillScheduler,
   EventBridgeDrillScheduler,
@@ -21,6 +22,7 @@ import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
+import { DynamoOutbox } from './outbox/dynamo-outbox';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each
@@ -32,8 +34,10 @@ export function tablePorts() {
   return {
     structure: new DynamoStructureRepository(doc, TABLE_NAME),
     members: new DynamoMemberRepository(doc, TABLE_NAME),
-    activations: new ActivationRepository(doc, TABLE_NAME),
+    activations: new DynamoActivationRepository(doc, TABLE_NAME),
+    draftees: new DynamoDrafteeRepository(doc, TABLE_NAME),
     checkIns: new CheckInRepository(doc, TABLE_NAME),
+    outbox: new DynamoOutbox(doc, TABLE_NAME),
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new HistoryRepository(doc, TABLE_NAME),

@@ -5,6 +5,7 @@ import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { MemoryCheckpoints, StreamPoller } from '../../local/stream-poller';
 import { documentClient, type Item } from '../../shared/adapters/dynamo';
+import { STREAM_CONSUMER_FILTERS } from '../../shared/stream-filters';
 import { makeDispatcher, type StreamChange } from '../../shared/use-cases/dispatch';
 import { makeMemberUseCases } from '../../shared/use-cases/members';
 import { makeStructureUseCases } from '../../shared/use-cases/structure';
@@ -145,6 +146,7 @@ export async function startHarness(options: {
       handler,
       batchSize,
       checkpoints,
+      filters: STREAM_CONSUMER_FILTERS,
       onDiscard: (records, error) => console.error('bench: stream records set aside', records.length, error),
     });
     await started.start();

@@ -2,7 +2,7 @@ import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validation
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,6 +10,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { streamBatchSize } from '../../shared/config';
+import { STREAM_CONSUMER_FILTERS } from '../../shared/stream-filters';
 import { TABLE } from '../../shared/table';
 import {
   DEFAULT_SMS_PROVIDER,
@@ -155,6 +156,8 @@ export class Messaging extends Construct {
         retryAttempts: STREAM_CONSUMER.retryAttempts,
         maxRecordAge: STREAM_CONSUMER.maxRecordAge,
         onFailure: new SqsDlq(this.streamFailures.queue),
+        // Only what the consumer acts on invokes it: see shared/stream-filters.ts.
+        filters: STREAM_CONSUMER_FILTERS.map((pattern) => FilterCriteria.filter(pattern)),
       }),
     );
     if (provider.provider === 'sns') this.grantSmsToPhoneNumbers(this.consumer);

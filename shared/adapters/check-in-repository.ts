@@ -8,7 +8,7 @@ import {
   type OutboxMessage,
 } from '../domain/activation';
 import { keys } from '../table';
-import { teamCounterUpdate, toDraftee } from './activation-repository';
+import { teamCounterUpdate, toDraftee } from './activation-records';
 import { isConditionFailure, type TransactItem, transactWrite } from './dynamo';
 
 /** How long an inbound message id is remembered, so a replay changes nothing. */

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import type { Activation, Counts } from '../domain/activation';
 import { zeroCounts } from '../domain/activation';
 import { keys } from '../table';
-import { toActivation, toTeamCounts } from './activation-repository';
+import { toActivation, toTeamCounts } from './activation-records';
 import { batchGetAll } from './dynamo';
 
 /** Which activations a history read keeps: drills or real ones, started within `[from, to]` (ISO). */

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Draftee } from '../domain/activation';
 import { keys } from '../table';
-import { teamCounterUpdate } from './activation-repository';
+import { teamCounterUpdate } from './activation-records';
 import { type TransactItem, transactWrite } from './dynamo';
 
 export type ReceiptResult = 'applied' | 'duplicate';

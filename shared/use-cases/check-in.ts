@@ -3,13 +3,13 @@ import type { ActivationRepository } from '../adapters/activation-repository';
 import type { CheckInRepository, Inbound } from '../adapters/check-in-repository';
 import type { Clock } from '../adapters/clock';
 import { authorize, type Principal } from '../domain/access';
-import { type CheckInStatus, canCheckIn, type Draftee, type OutboxMessage } from '../domain/activation';
+import { type CheckInStatus, canCheckIn, type Draftee } from '../domain/activation';
 import { ConflictError, NotFoundError } from '../domain/errors';
+import { ackFor, helpFor, noCallOutNotice, optOutNoticeFor } from '../domain/messages';
 import { normalisePhone } from '../domain/phone';
 import { type ParsedReply, parseReply } from '../domain/reply';
-import type { SmsMessage } from '../domain/sms';
+import { queue } from '../outbox/port';
 import { type BoardMember, displayStatus } from './board';
-import { queuedMessage } from './dispatch';
 
 export type CheckInPorts = {
   checkIns: CheckInRepository;
@@ -51,27 +51,6 @@ const TARGET: Record<'confirm' | 'decline' | 'arrived', CheckInStatus> = {
 
 const shortId = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
-/** The acknowledgement of a status change, in the draftee's own language. */
-function ackFor(
-  draftee: Draftee,
-  to: CheckInStatus,
-  etaMinutes: number | undefined,
-  now: string,
-): OutboxMessage {
-  const message: SmsMessage =
-    to === 'confirmed'
-      ? {
-          type: 'ackConfirmed',
-          drill: draftee.drill,
-          musterPoint: draftee.musterPoint,
-          ...(etaMinutes !== undefined ? { etaMinutes } : {}),
-        }
-      : to === 'arrived'
-        ? { type: 'ackArrived', drill: draftee.drill, musterPoint: draftee.musterPoint }
-        : { type: 'ackDeclined', drill: draftee.drill };
-  return queuedMessage('ack', message, draftee.locale, now);
-}
-
 /** Replies by SMS and check-ins by hand: every reply counts once, in order. */
 export function makeCheckInUseCases({ checkIns, activations, clock, observe }: CheckInPorts) {
   /**
@@ -102,7 +81,7 @@ export function makeCheckInUseCases({ checkIns, activations, clock, observe }: C
         inbound,
         etaMinutes: to === 'confirmed' ? details.etaMinutes : undefined,
         reason: to === 'declined' ? details.reason : undefined,
-        ack: { key: ackKey, message: ackFor(draftee, to, details.etaMinutes, now) },
+        ack: { key: ackKey, message: queue(ackFor(draftee, to, details.etaMinutes), draftee.locale, now) },
       });
       if (result !== 'stale') return { outcome: result, draftee };
       const fresh = await checkIns.getDraftee(draftee.activationId, draftee.memberId);
@@ -136,7 +115,7 @@ export function makeCheckInUseCases({ checkIns, activations, clock, observe }: C
             inbound,
             confirmation: {
               id: `${optOut ? 'optout' : 'optin'}-${shortId(inbound.id)}`,
-              message: queuedMessage('notice', { type: optOut ? 'optedOut' : 'optedIn' }, locale, now),
+              message: queue(optOutNoticeFor(optOut), locale, now),
             },
             release,
           });
@@ -159,14 +138,14 @@ export function makeCheckInUseCases({ checkIns, activations, clock, observe }: C
         const result = await checkIns.queueLoose(
           `noactive-${shortId(`${phone.e164}/${day}`)}`,
           phone.e164,
-          queuedMessage('notice', { type: 'noActiveCallout' }, 'zh', now),
+          queue(noCallOutNotice(), 'zh', now),
           inbound,
         );
         return result === 'replayed' ? 'replayed' : 'noActiveCallout';
       }
 
       if (parsed.kind === 'unknown') {
-        const help = queuedMessage('help', { type: 'help', drill: draftee.drill }, draftee.locale, now);
+        const help = queue(helpFor(draftee), draftee.locale, now);
         const result = await checkIns.sendHelp(draftee, inbound, help);
         if (result === 'applied') return 'help';
         if (result === 'replayed') return 'replayed';

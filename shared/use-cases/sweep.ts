@@ -1,16 +1,21 @@
 import type { ActivationRepository } from '../adapters/activation-repository';
 import type { Clock } from '../adapters/clock';
+import type { DrafteeRepository } from '../adapters/draftee-repository';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
 import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
 import { chinaDay } from '../domain/roster';
+import { alertFor, reminderFor, shortfallFor } from '../domain/messages';
 import { rankReserves, reservePool } from '../domain/team-formation';
 import { logger } from '../observability';
+import { type Outbox, queue } from '../outbox/port';
+import { keys } from '../table';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
-import { alertMessage, callOutVars, queuedMessage } from './dispatch';
 
 export type SweepPorts = {
   activations: ActivationRepository;
+  draftees: DrafteeRepository;
+  outbox: Outbox;
   structure: StructureRepository;
   members: MemberRepository;
   clock: Clock;
@@ -40,7 +45,8 @@ const BACKFILL_BATCH = 60;
  * from any process: every step is a conditional write.
  */
 export function makeSweeper(ports: SweepPorts) {
-  const { activations, structure, members, clock } = ports;
+  const { activations, outbox, structure, members, clock } = ports;
+  const writes = ports.draftees;
 
   async function backfill(
     activation: Activation,
@@ -97,7 +103,7 @@ export function makeSweeper(ports: SweepPorts) {
           locale: activation.locale,
           musterPoint: team.musterPoint,
           draftedAt: now,
-          outbox: { alert: alertMessage(activation, team.teamId, false, now, true) },
+          outbox: { alert: queue(alertFor(activation, team.teamId, false, true), activation.locale, now) },
         });
       }
       outcome.set(team.teamId, {
@@ -132,22 +138,9 @@ export function makeSweeper(ports: SweepPorts) {
       const o = outcome.get(team.teamId);
       const leader = draftees.find((d) => d.teamId === team.teamId && d.leader && d.open && d.alertedAt);
       if (!o || !leader) continue;
-      const message = queuedMessage(
-        'shortfall',
-        {
-          type: 'shortfall',
-          drill: activation.drill,
-          teamName: team.gridName,
-          missing: o.missing,
-          backfilled: o.called,
-          reservesLeft: o.left,
-        },
-        activation.locale,
-        now,
-      );
+      const message = queue(shortfallFor(activation, team.gridName, o), activation.locale, now);
       const key = `shortfall-${o.missing}-${o.called}-${draftees.filter((d) => d.teamId === team.teamId).length}`;
-      if (await activations.queueOnce(activation.activationId, leader.memberId, key, message))
-        stats.notices++;
+      if (await writes.queueOnce(activation.activationId, leader.memberId, key, message)) stats.notices++;
     }
   }
 
@@ -161,7 +154,7 @@ export function makeSweeper(ports: SweepPorts) {
     const overdue = silent.filter((d) => silentFor(d) >= ports.noResponseAfterSeconds);
     if (overdue.length) {
       const cutoff = new Date(now.getTime() - ports.noResponseAfterSeconds * 1000).toISOString();
-      const marked = await activations.markNoResponse(activation.activationId, overdue, cutoff);
+      const marked = await writes.markNoResponse(activation.activationId, overdue, cutoff);
       stats.silenced += marked;
       // Someone answered in between: read again rather than guess who, so backfill counts right.
       if (marked < overdue.length) draftees = await activations.listDraftees(activation.activationId);
@@ -171,17 +164,11 @@ export function makeSweeper(ports: SweepPorts) {
       (d) => d.status === 'drafted' && !d.remindedAt && silentFor(d) >= ports.realertAfterSeconds,
     );
     if (due.length) {
-      stats.reminded += await activations.queueReminders(
+      stats.reminded += await writes.queueReminders(
         activation.activationId,
         due.map((d) => ({
           memberId: d.memberId,
-          message: queuedMessage(
-            'reminder',
-            // The muster point the person's alert named.
-            { type: 'reminder', ...callOutVars(activation, d.teamId, d.leader), musterPoint: d.musterPoint },
-            activation.locale,
-            at,
-          ),
+          message: queue(reminderFor(activation, d), activation.locale, at),
         })),
         at,
       );
@@ -192,8 +179,8 @@ export function makeSweeper(ports: SweepPorts) {
       for (const [key, message] of Object.entries(d.outbox)) {
         if (message.state !== 'sending' || !message.leaseUntil || Date.parse(message.leaseUntil) > abandoned)
           continue;
-        if (await activations.nudge(activation.activationId, d.memberId, key, message.leaseUntil, at))
-          stats.nudged++;
+        const ref = { key: keys.draftee(activation.activationId, d.memberId), messageKey: key };
+        if (await outbox.nudge(ref, message.leaseUntil, at)) stats.nudged++;
       }
     }
     // Until every planned place has become a draftee, a team only looks short.

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { STREAM_CONSUMER } from '../../infra/constructs/messaging';
 import { DEFAULT_SMS_SETTINGS } from '../../infra/settings';
 import { streamBatchSize } from '../../shared/config';
+import { type FilterPattern, passesFilters } from '../../shared/stream-filters';
 import {
   type CfnTemplate,
   eventInvokeConfigProps,
@@ -37,6 +38,7 @@ const eventSourceMappingProps = z.object({
   MaximumRetryAttempts: z.number().optional(),
   MaximumRecordAgeInSeconds: z.number().optional(),
   DestinationConfig: z.object({ OnFailure: z.object({ Destination: z.unknown() }) }).optional(),
+  FilterCriteria: z.object({ Filters: z.array(z.object({ Pattern: z.string() })) }).optional(),
 });
 const subscriptionProps = z.object({
   TopicArn: z.unknown(),
@@ -44,6 +46,11 @@ const subscriptionProps = z.object({
   Endpoint: z.unknown(),
   RedrivePolicy: z.object({ deadLetterTargetArn: z.unknown() }).optional(),
 });
+
+/** A Lambda event filter pattern: nested fields down to lists of allowed values. */
+const filterPattern: z.ZodType<FilterPattern> = z.lazy(() =>
+  z.record(z.string(), z.union([z.array(z.string()), filterPattern])),
+);
 
 /** The stream consumer's one event source mapping. */
 function consumerMapping(cfn: CfnTemplate) {
@@ -112,6 +119,41 @@ describe.each(STAGES)('messaging in the %s stack', (stage) => {
       // -1 would mean "until the stream drops it": bounded, and inside the stream's 24 hours.
       expect(mapping.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60 * 60);
       expect(mapping.MaximumRecordAgeInSeconds).toBeLessThan(24 * 60 * 60);
+    });
+
+    it('is invoked only for records it acts on: outboxes, new plans and stand-downs, never counters, audit or inbound records', () => {
+      const patterns = (consumerMapping(cfn()).FilterCriteria?.Filters ?? []).map((f) =>
+        filterPattern.parse(JSON.parse(f.Pattern)),
+      );
+      const record = (
+        eventName: string,
+        newImage: Record<string, string>,
+        oldImage: Record<string, string> = {},
+      ) => ({
+        eventName,
+        dynamodb: {
+          NewImage: Object.fromEntries(Object.entries(newImage).map(([k, v]) => [k, { S: v }])),
+          OldImage: Object.fromEntries(Object.entries(oldImage).map(([k, v]) => [k, { S: v }])),
+        },
+      });
+      const invokes = (r: unknown) => passesFilters(r, patterns);
+
+      expect(patterns.length).toBeGreaterThan(0);
+      expect(patterns.length).toBeLessThanOrEqual(5);
+      expect(invokes(record('MODIFY', { type: 'draftee' }))).toBe(true);
+      expect(invokes(record('INSERT', { type: 'sms' }))).toBe(true);
+      expect(invokes(record('INSERT', { type: 'plan' }))).toBe(true);
+      expect(
+        invokes(record('MODIFY', { type: 'activation', status: 'stoodDown' }, { status: 'active' })),
+      ).toBe(true);
+      expect(invokes(record('INSERT', { type: 'activation', status: 'active' }))).toBe(false);
+      expect(invokes(record('MODIFY', { type: 'plan' }))).toBe(false);
+      expect(invokes(record('MODIFY', { type: 'team' }))).toBe(false);
+      expect(invokes(record('INSERT', { type: 'audit' }))).toBe(false);
+      expect(invokes(record('INSERT', { type: 'inbound' }))).toBe(false);
+      expect(invokes({ eventName: 'REMOVE', dynamodb: { OldImage: { type: { S: 'draftee' } } } })).toBe(
+        false,
+      );
     });
 
     it('hands what it gives up on to an encrypted, TLS-only queue that has its own dead-letter queue', () => {

@@ -4,6 +4,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryCheckpoints, StreamPoller } from '../../local/stream-poller';
 import { ensureTable } from '../../shared/adapters/table-admin';
+import { STREAM_CONSUMER_FILTERS } from '../../shared/stream-filters';
 
 const endpoint = inject('dynamoEndpoint');
 const client = new DynamoDBClient({ endpoint });
@@ -63,6 +64,39 @@ describe('the local stream poller', () => {
       await poller.caughtUp(60_000);
       expect(failOnce).toBe(false);
       expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('with the consumer filters, invokes the handler only for the records they pass, and reads past the rest', async () => {
+    const other = await freshTable('poller-filtered');
+    const seen: number[] = [];
+    let invocations = 0;
+    const poller = new StreamPoller({
+      tableName: other,
+      endpoint,
+      batchSize: 10,
+      idleMs: 20,
+      checkpoints: new MemoryCheckpoints(),
+      filters: STREAM_CONSUMER_FILTERS,
+      handler: async (event) => {
+        invocations++;
+        seen.push(...numbers(event));
+        return { batchItemFailures: [] };
+      },
+    });
+    // Ten counter-like items that nothing acts on, then a draftee, then ten more.
+    await writeItems(other, 0, 10);
+    await doc.send(
+      new PutCommand({ TableName: other, Item: { pk: 'ACT#a', sk: 'MEMBER#m', type: 'draftee', n: 100 } }),
+    );
+    await writeItems(other, 10, 10);
+    await poller.start();
+    try {
+      await poller.caughtUp(60_000);
+      expect(seen).toEqual([100]);
+      expect(invocations).toBe(1);
     } finally {
       await poller.stop();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCheckpoints } from '../../local/stream-poller';
+import { dedupeKeyOf } from '../../shared/outbox/port';
 import { keys } from '../../shared/table';
-import { dedupeKeyOf } from '../../shared/use-cases/dispatch';
 import { tablePorts } from '../../shared/wiring';
 import {
   DyingGateway,

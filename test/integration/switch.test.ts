@@ -1,15 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoStreet } from '../../local/demo-data';
-import { ActivationRepository } from '../../shared/adapters/activation-repository';
+import { DynamoActivationRepository } from '../../shared/adapters/activation-repository';
 import { documentClient } from '../../shared/adapters/dynamo';
 import { DynamoStructureRepository } from '../../shared/adapters/structure-repository';
 import type { Principal } from '../../shared/domain/access';
 import { activationInput } from '../../shared/domain/activation';
+import { alertFor } from '../../shared/domain/messages';
 import { chinaDay } from '../../shared/domain/roster';
 import { render } from '../../shared/domain/sms';
 import { activationView } from '../../shared/http/schemas';
+import { queue } from '../../shared/outbox/port';
 import { makeActivationUseCases, unitLocksFor } from '../../shared/use-cases/activation';
-import { alertMessage } from '../../shared/use-cases/dispatch';
 import { tablePorts } from '../../shared/wiring';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
@@ -73,7 +74,7 @@ class GatedStructure extends DynamoStructureRepository {
 }
 
 /** The activation repository, saying when an Idempotency-Key has been looked up. */
-class SignallingActivations extends ActivationRepository {
+class SignallingActivations extends DynamoActivationRepository {
   constructor(
     table: string,
     private readonly lookedUp: () => void,
@@ -344,7 +345,13 @@ describe('calling reserves into an open activation', () => {
           locale: 'zh',
           musterPoint: team.musterPoint,
           draftedAt: new Date().toISOString(),
-          outbox: { alert: alertMessage(activation, team.teamId, false, new Date().toISOString(), true) },
+          outbox: {
+            alert: queue(
+              alertFor(activation, team.teamId, false, true),
+              activation.locale,
+              new Date().toISOString(),
+            ),
+          },
         },
       ],
       unitLocks: unitLocksFor([reserve], new Map([[reserve.memberId, reserve]]), locks),

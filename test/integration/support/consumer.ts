@@ -5,8 +5,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { type CheckpointStore, MemoryCheckpoints, StreamPoller } from '../../../local/stream-poller';
-import { ActivationRepository } from '../../../shared/adapters/activation-repository';
+import { DynamoActivationRepository } from '../../../shared/adapters/activation-repository';
 import { systemClock } from '../../../shared/adapters/clock';
+import { DynamoDrafteeRepository } from '../../../shared/adapters/draftee-repository';
 import { DynamoMemberRepository } from '../../../shared/adapters/member-repository';
 import {
   type OutgoingSms,
@@ -15,6 +16,8 @@ import {
   SmsRejectedError,
   SmsThrottledError,
 } from '../../../shared/adapters/sms-gateway';
+import { DynamoOutbox } from '../../../shared/outbox/dynamo-outbox';
+import { STREAM_CONSUMER_FILTERS } from '../../../shared/stream-filters';
 import { type DispatchPorts, makeDispatcher, type StreamChange } from '../../../shared/use-cases/dispatch';
 
 /** One SMS that reached a phone, as the phone network saw it. */
@@ -184,8 +187,10 @@ export type TestConsumer = {
 export async function startConsumer(options: ConsumerOptions): Promise<TestConsumer> {
   const { doc, kill } = killableDocumentClient(options.endpoint);
   const ports: DispatchPorts = {
-    activations: new ActivationRepository(doc, options.tableName),
+    activations: new DynamoActivationRepository(doc, options.tableName),
     members: new DynamoMemberRepository(doc, options.tableName),
+    draftees: new DynamoDrafteeRepository(doc, options.tableName),
+    outbox: new DynamoOutbox(doc, options.tableName),
     clock: systemClock,
     sms: options.sms,
     rate: options.rate,
@@ -217,6 +222,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<TestConsu
     handler,
     checkpoints,
     idleMs: 50,
+    filters: STREAM_CONSUMER_FILTERS,
   });
   await poller.start();
   return {

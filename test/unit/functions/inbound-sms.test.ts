@@ -9,7 +9,7 @@ import {
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { drafteeItem } from '../../../shared/adapters/activation-repository';
+import { drafteeItem } from '../../../shared/adapters/activation-records';
 import type { Draftee } from '../../../shared/domain/activation';
 import { keys } from '../../../shared/table';
 import fixture from '../../fixtures/events/sns-inbound-sms.json';

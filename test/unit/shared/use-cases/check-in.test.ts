@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ActivationRepository, drafteeItem } from '../../../../shared/adapters/activation-repository';
+import { drafteeItem } from '../../../../shared/adapters/activation-records';
+import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
 import { CheckInRepository } from '../../../../shared/adapters/check-in-repository';
 import type { Principal } from '../../../../shared/domain/access';
 import type { Activation, Draftee } from '../../../../shared/domain/activation';
@@ -34,7 +35,7 @@ const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let now = new Date(NOW);
 const checkIn = makeCheckInUseCases({
   checkIns: new CheckInRepository(doc, TABLE),
-  activations: new ActivationRepository(doc, TABLE),
+  activations: new DynamoActivationRepository(doc, TABLE),
   clock: { now: () => now },
 });
 

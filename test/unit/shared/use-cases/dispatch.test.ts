@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ActivationRepository, type MessageUpdate } from '../../../../shared/adapters/activation-repository';
+import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
+import { DynamoDrafteeRepository } from '../../../../shared/adapters/draftee-repository';
 import type { Item } from '../../../../shared/adapters/dynamo';
 import { DynamoMemberRepository } from '../../../../shared/adapters/member-repository';
 import {
@@ -12,10 +13,12 @@ import {
   SmsThrottledError,
 } from '../../../../shared/adapters/sms-gateway';
 import type { OutboxMessage } from '../../../../shared/domain/activation';
+import { dedupeKeyOf } from '../../../../shared/outbox/port';
 import type { ItemKey } from '../../../../shared/table';
-import { dedupeKeyOf, makeDispatcher, type StreamChange } from '../../../../shared/use-cases/dispatch';
+import { makeDispatcher } from '../../../../shared/use-cases/dispatch';
+import { FakeOutbox } from '../../support/fake-outbox';
 
-// The repositories are never asked to reach DynamoDB: the fakes below answer instead.
+// The repositories are never asked to reach DynamoDB: the fakes answer instead.
 const unused = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
 
 const NOW = Date.parse('2025-11-22T08:00:00.000Z');
@@ -23,91 +26,6 @@ const at = (ms: number) => new Date(NOW + ms).toISOString();
 const idOf = (key: ItemKey) => `${key.pk}|${key.sk}`;
 /** A round trip to a network: the answer comes in a later turn of the event loop, as real I/O does. */
 const io = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Draftees with outboxes in memory, moved the way the real conditional updates move them. */
-class FakeOutbox extends ActivationRepository {
-  readonly items = new Map<string, Item>();
-  claims = 0;
-  /** What happened, in order: `read N` when a read of N items returns, `send` for each hand-over. */
-  readonly log: string[] = [];
-  reads = 0;
-  /** Makes the n-th read (1-based) fail as DynamoDB would when it is unreachable. */
-  failRead: number | undefined;
-  /** Makes the n-th claim (1-based) fail as DynamoDB would when it is unreachable. */
-  failClaim: number | undefined;
-
-  constructor() {
-    super(unused, 'fake');
-  }
-
-  add(item: Item): StreamChange {
-    this.items.set(idOf({ pk: String(item.pk), sk: String(item.sk) }), structuredClone(item));
-    return { index: this.items.size - 1, eventName: 'INSERT', newImage: structuredClone(item) };
-  }
-
-  message(key: ItemKey, messageKey = 'alert'): OutboxMessage | undefined {
-    const outbox = this.items.get(idOf(key))?.outbox as Record<string, OutboxMessage> | undefined;
-    return outbox?.[messageKey];
-  }
-
-  override async getDraftees(wanted: readonly ItemKey[]): Promise<Item[]> {
-    // A bigger read takes longer, as several requests do.
-    await new Promise((resolve) => setTimeout(resolve, wanted.length > 100 ? 20 : 0));
-    if (++this.reads === this.failRead) throw new Error('DynamoDB is unreachable');
-    this.log.push(`read ${wanted.length}`);
-    return wanted.flatMap((key) => {
-      const item = this.items.get(idOf(key));
-      return item ? [structuredClone(item)] : [];
-    });
-  }
-
-  override async applyMessageUpdates(updates: readonly MessageUpdate[]): Promise<MessageUpdate[]> {
-    await io();
-    if (updates.some((u) => u.action === 'claim') && ++this.claims === this.failClaim)
-      throw new Error('DynamoDB is unreachable');
-    const lost: MessageUpdate[] = [];
-    for (const u of updates) {
-      const item = this.items.get(idOf(u.key));
-      const outbox = item?.outbox as Record<string, OutboxMessage> | undefined;
-      const m = outbox?.[u.messageKey];
-      if (!item || !m) {
-        lost.push(u);
-        continue;
-      }
-      const sending = m.state === 'sending';
-      switch (u.action) {
-        case 'claim':
-          if (m.state !== 'queued' && !(sending && (m.leaseUntil ?? '') < u.now)) lost.push(u);
-          else Object.assign(m, { state: 'sending', leaseUntil: u.leaseUntil, attempts: m.attempts + 1 });
-          break;
-        case 'sent':
-          if (!sending) lost.push(u);
-          else {
-            Object.assign(m, {
-              state: 'sent',
-              sentAt: u.sentAt,
-              messageId: u.messageId,
-              leaseUntil: undefined,
-            });
-            if (u.firstAlert) item.alertedAt ??= u.sentAt;
-          }
-          break;
-        case 'failed':
-          if (!sending) lost.push(u);
-          else Object.assign(m, { state: 'failed', error: u.error, leaseUntil: undefined });
-          break;
-        case 'requeue':
-          if (!sending) lost.push(u);
-          else Object.assign(m, { state: 'queued', leaseUntil: undefined });
-          break;
-        case 'cancel':
-          Object.assign(m, { state: 'cancelled', leaseUntil: undefined });
-          break;
-      }
-    }
-    return lost;
-  }
-}
 
 /** A gateway that answers each call with the next of its scripted outcomes, then with success. */
 class ScriptedGateway implements SmsGateway {
@@ -158,7 +76,9 @@ function dispatcher(
   options: { groupSize?: number; maxAttempts?: number } = {},
 ) {
   return makeDispatcher({
-    activations: outbox,
+    activations: new DynamoActivationRepository(unused, 'fake'),
+    draftees: new DynamoDrafteeRepository(unused, 'fake'),
+    outbox,
     members: new DynamoMemberRepository(unused, 'fake'),
     sms,
     clock: { now: () => new Date(NOW) },

@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ActivationRepository, type UnitLock } from '../../../../shared/adapters/activation-repository';
+import type { ActivationRepository, UnitLock } from '../../../../shared/adapters/activation-repository';
+import type { DrafteeRepository } from '../../../../shared/adapters/draftee-repository';
 import { DynamoMemberRepository } from '../../../../shared/adapters/member-repository';
 import { DynamoStructureRepository } from '../../../../shared/adapters/structure-repository';
 import type { Activation, Draftee } from '../../../../shared/domain/activation';
 import type { CommunityStructure, Member } from '../../../../shared/domain/roster';
 import { makeSweeper } from '../../../../shared/use-cases/sweep';
+import { FakeOutbox } from '../../support/fake-outbox';
 import { aMember } from '../../support/members';
 
 // The repositories are never asked to reach DynamoDB: the overrides below answer instead.
@@ -85,25 +87,45 @@ const drafted = (memberId: string, over: Partial<Draftee>): Draftee => ({
   ...over,
 });
 
-class OneActivation extends ActivationRepository {
+const notHere = (what: string) => () => Promise.reject(new Error(`the sweep does not call ${what}`));
+
+/** One open activation whose people are the given draftees; backfills are recorded. */
+class OneActivation implements ActivationRepository {
   readonly backfilled: string[] = [];
-  constructor(private readonly draftees: Draftee[]) {
-    super(unused, 'fake');
-  }
-  override async listOpen(): Promise<Activation[]> {
+  constructor(private readonly draftees: Draftee[]) {}
+  findIdempotent = notHere('findIdempotent');
+  commit = notHere('commit');
+  get = notHere('get');
+  getWithTeams = notHere('getWithTeams');
+  getPlan = notHere('getPlan');
+  listForCommunity = notHere('listForCommunity');
+  standDown = notHere('standDown');
+  async listOpen(): Promise<Activation[]> {
     return [activation];
   }
-  override async listDraftees(): Promise<Draftee[]> {
+  async listDraftees(): Promise<Draftee[]> {
     return this.draftees.map((d) => ({ ...d }));
   }
-  override async getUnitLocks(): Promise<Map<string, UnitLock>> {
+  async getUnitLocks(): Promise<Map<string, UnitLock>> {
     return new Map();
   }
-  override async backfill(args: { draftees: readonly Draftee[] }): Promise<'applied'> {
+  async backfill(args: { draftees: readonly Draftee[] }): Promise<'applied'> {
     this.backfilled.push(...args.draftees.map((d) => d.memberId));
     return 'applied';
   }
-  override async queueOnce(): Promise<boolean> {
+}
+
+/** Draftee writes the sweep makes around a backfill: notices are accepted, nothing else is due. */
+class NoDrafteeWrites implements DrafteeRepository {
+  insertDraftees = notHere('insertDraftees');
+  closeDraftees = notHere('closeDraftees');
+  async queueReminders(): Promise<number> {
+    return 0;
+  }
+  async markNoResponse(): Promise<number> {
+    return 0;
+  }
+  async queueOnce(): Promise<boolean> {
     return true;
   }
 }
@@ -148,6 +170,8 @@ describe('backfill and the until-date of an absence', () => {
     ]);
     const sweeper = makeSweeper({
       activations,
+      draftees: new NoDrafteeWrites(),
+      outbox: new FakeOutbox(),
       members: new OneRoster(roster),
       structure: new OneStructure(),
       clock: { now: () => NOW },

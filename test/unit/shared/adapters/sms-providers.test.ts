@@ -5,6 +5,7 @@ import {
   parseTemplateConfig,
   resolveTemplate,
   TEMPLATE_KEYS,
+  TEMPLATE_TEXTS,
   tencentText,
   variableValue,
 } from '../../../../shared/adapters/sms-providers/templates';
@@ -78,10 +79,53 @@ describe('registered templates', () => {
     };
     const t = resolveTemplate(config, { message, locale: 'zh' }, tencent.variableLimit);
     expect(t.templateId).toBe(allIds.alertDrill);
-    expect(t.names).toEqual(['community', 'kind', 'level', 'team', 'leader', 'muster']);
-    expect(t.params).toEqual(['幸福里社区…', '公共卫生', 'Ⅲ级', '三网格', '王建国', '社区广场东门']);
+    expect(t.names).toEqual(['community', 'incident', 'team', 'leader', 'muster']);
+    expect(t.params).toEqual(['幸福里社区…', '公共卫生Ⅲ级', '三网格', '王建国', '社区广场东门']);
     const a = resolveTemplate(config, { message, locale: 'en' }, aliyun.variableLimit);
     expect(a.params[0]).toBe('幸福里社区(演练)');
+  });
+
+  it('puts fixed words between any two variables, as both providers require', () => {
+    for (const key of TEMPLATE_KEYS)
+      for (const locale of ['zh', 'en'] as const) {
+        const between = (TEMPLATE_TEXTS[key]?.[locale] ?? '').split(/\{\w+\}/).slice(1, -1);
+        for (const gap of between) expect(gap, `${key} ${locale}`).toMatch(/\p{L}/u);
+      }
+    expect(tencentText('alert', 'zh')).toBe(
+      '{1}启动{2}响应：您在{3}先锋队，队长{4}，速到{5}集合。回1来，2不能，3已到；TD退订',
+    );
+    expect(aliyunText('standDown', 'en')).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Alibaba's placeholders are ${name}
+      'The ${kind} response in ${community} is over, back to normal. Thank you for your help!',
+    );
+  });
+
+  it('fills the incident phrase in the message language', () => {
+    const enIds = Object.fromEntries(TEMPLATE_KEYS.map((k) => [k, `en-${k}`]));
+    const config = parseTemplateConfig(
+      JSON.stringify({ signName: '平急', templates: { zh: allIds, en: enIds } }),
+    );
+    const message = {
+      type: 'reminder' as const,
+      drill: false,
+      communityName: '幸福里社区',
+      kind: 'flood' as const,
+      level: 'II' as const,
+      teamName: '三网格',
+      leaderName: '王建国',
+      musterPoint: '东门',
+      isLeader: false,
+    };
+    expect(resolveTemplate(config, { message, locale: 'en' }, 35)).toEqual({
+      templateId: 'en-reminder',
+      names: ['community', 'incident', 'muster'],
+      params: ['幸福里社区', 'flood level II', '东门'],
+    });
+    expect(resolveTemplate(config, { message, locale: 'zh' }, 35).params).toEqual([
+      '幸福里社区',
+      '防汛Ⅱ级',
+      '东门',
+    ]);
   });
 
   it('keeps values free of 【】, links and line breaks', () => {

@@ -308,6 +308,46 @@ export function parseTemplateConfig(raw: string | undefined): TemplateConfig {
   return config;
 }
 
+/**
+ * The deployment's template ids as the CDK context gives them (`{"alert.zh-CN": "2345678",
+ * "reminder.zh": {"id": "2345679"}}`: key, a dot, a locale), in the shape `parseTemplateConfig`
+ * reads. `zh-CN`, `zh-Hans` and other `zh-…` tags are `zh`; `en-…` are `en`. An entry naming no
+ * known key or locale is returned by name, so the caller can refuse it.
+ */
+export function templatesFromContext(
+  signName: string,
+  entries: Readonly<Record<string, unknown>>,
+): {
+  config: { signName: string; templates: Partial<Record<Locale, Record<string, string>>> };
+  unknown: string[];
+} {
+  const templates: Partial<Record<Locale, Record<string, string>>> = {};
+  const unknown: string[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const dot = name.lastIndexOf('.');
+    const key = name.slice(0, dot);
+    const locale = LOCALES.find(
+      (l) =>
+        name
+          .slice(dot + 1)
+          .split('-')[0]
+          ?.toLowerCase() === l,
+    );
+    const id =
+      typeof entry === 'string'
+        ? entry
+        : typeof entry === 'object' && entry !== null && 'id' in entry && typeof entry.id === 'string'
+          ? entry.id
+          : undefined;
+    if (dot < 1 || !locale || !TEMPLATE_KEYS.includes(key) || !id) {
+      unknown.push(name);
+      continue;
+    }
+    templates[locale] = { ...templates[locale], [key]: id };
+  }
+  return { config: { signName, templates }, unknown };
+}
+
 /** What one message becomes for a provider: template id, ordered names and values. */
 export type ResolvedTemplate = { templateId: string; names: TemplateVar[]; params: string[] };
 

@@ -25,6 +25,13 @@ export const SETTINGS = {
       ],
     },
   },
+  /** Level I through the fake Tencent Cloud SMS, beside the same press with SNS-like sending. */
+  provider: {
+    sizes: [1_000, 10_000, 40_000],
+    rate: SWITCH_RATE,
+    burst: 50,
+    batchSize: streamBatchSize(SWITCH_RATE),
+  },
   formation: { people: 100_000, runs: 7, warmups: 2, levels: ['I', 'III'] },
   checkin: {
     stormPeople: 10_000,

@@ -5,12 +5,12 @@ import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { MemoryCheckpoints, StreamPoller } from '../../local/stream-poller';
 import { documentClient, type Item } from '../../shared/adapters/dynamo';
+import type { SmsGateway } from '../../shared/adapters/sms-gateway';
 import { STREAM_CONSUMER_FILTERS } from '../../shared/stream-filters';
 import { makeDispatcher, type StreamChange } from '../../shared/use-cases/dispatch';
 import { makeMemberUseCases } from '../../shared/use-cases/members';
 import { makeStructureUseCases } from '../../shared/use-cases/structure';
 import { tablePorts } from '../../shared/wiring';
-import type { PacedGateway } from './paced-gateway';
 import { asActor, RequestCounter } from './requests';
 
 /** What the orchestrator hands a scenario process: where DynamoDB Local is, where to write results. */
@@ -51,6 +51,9 @@ export async function waitFor(
   }
 }
 
+/** A gateway that can say how many messages it has accepted, so the harness knows when sending stops. */
+export type CountingGateway = SmsGateway & { count(): number };
+
 /** One call of the stream handler, as the poller made it. */
 export type Invocation = { start: number; end: number; records: number; failedAt: number | undefined };
 
@@ -59,7 +62,7 @@ export type Harness = {
   /** Every stream handler invocation so far (`performance.now()` milliseconds). */
   invocations: Invocation[];
   counter: RequestCounter;
-  gateway: PacedGateway;
+  gateway: CountingGateway;
   /** Records per stream handler invocation now. */
   batchSize(): number;
   /** Restarts the stream consumer with another batch size, from where it was. */
@@ -92,7 +95,7 @@ function imageOf(image: Record<string, unknown> | undefined): Item | undefined {
 export async function startHarness(options: {
   endpoint: string;
   tableName: string;
-  gateway: PacedGateway;
+  gateway: CountingGateway;
   /** Messages per second the consumer hands to the gateway (PINGJI_SMS_RATE). */
   rate: number;
   /** Records per stream handler invocation (the event source mapping's BatchSize). */

@@ -312,6 +312,7 @@ function TeamCard(props: { team: BoardTeam; drill: boolean; onSelect: (member: B
               <span class="eta">{t('eta', { n: member.etaMinutes })}</span>
             )}
             {member.reason && <span class="reason">{t('reason', { reason: member.reason })}</span>}
+            <DeliveryNote member={member} />
             {config.mode === 'local' && member.phone && (
               <PhoneButton name={member.name} phone={member.phone} />
             )}
@@ -319,6 +320,21 @@ function TeamCard(props: { team: BoardTeam; drill: boolean; onSelect: (member: B
         ))}
       </ul>
     </article>
+  );
+}
+
+/** What the provider said about the member's alert, when it did not reach the phone. */
+function DeliveryNote({ member }: { member: BoardMember }) {
+  const { t } = useI18n();
+  const others = (member.frequencyLimited ?? []).filter((kind) => kind !== 'alert').length;
+  if (member.delivery !== 'failed' && member.delivery !== 'frequencyLimited' && others === 0) return null;
+  const reason = member.deliveryReason ? t('deliveryReason', { reason: member.deliveryReason }) : '';
+  return (
+    <span class="delivery" data-delivery={member.delivery}>
+      {member.delivery === 'failed' && t('deliveryFailed') + reason}
+      {member.delivery === 'frequencyLimited' && t('deliveryFrequencyLimited') + reason}
+      {others > 0 && member.delivery !== 'frequencyLimited' && t('frequencyLimitedKinds', { n: others })}
+    </span>
   );
 }
 

@@ -9,6 +9,11 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import {
+  parseTemplateConfig,
+  type TemplateConfig,
+  templatesFromContext,
+} from '../../shared/adapters/sms-providers/templates';
 import { streamBatchSize } from '../../shared/config';
 import { STREAM_CONSUMER_FILTERS } from '../../shared/stream-filters';
 import { TABLE } from '../../shared/table';
@@ -103,6 +108,8 @@ export class Messaging extends Construct {
   readonly provider: SmsProviderSettings;
   /** Messages a second each consumer sends (`PINGJI_SMS_RATE`). */
   readonly ratePerConsumer: number;
+  /** The checked templates, once: every function that speaks to the provider gets them. */
+  private templates?: { config: TemplateConfig | undefined };
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -135,9 +142,6 @@ export class Messaging extends Construct {
           ? { PINGJI_SMS_ORIGINATION_NUMBER: sms.originationNumber }
           : {}),
         ...(this.phones ? { PINGJI_PHONE_TABLE: this.phones.tableName } : {}),
-        ...(provider.signName ? { PINGJI_SMS_SIGN_NAME: provider.signName } : {}),
-        ...(provider.sdkAppId ? { PINGJI_SMS_SDK_APP_ID: provider.sdkAppId } : {}),
-        ...(provider.templates ? { PINGJI_SMS_TEMPLATES: JSON.stringify(provider.templates) } : {}),
       },
       timeout: streamConsumerTimeout(this.ratePerConsumer),
       memorySize: 1024,
@@ -192,12 +196,43 @@ export class Messaging extends Construct {
    * Cloud and Alibaba Cloud where their secret is.
    */
   providerEnvironment(): Record<string, string> {
-    const { provider } = this.provider;
+    const { provider, sdkAppId } = this.provider;
+    this.templates ??= { config: this.registeredTemplates() };
+    const templates = this.templates.config;
     return {
       PINGJI_SMS_PROVIDER: provider,
       ...(provider === 'sns' || provider === 'simulated' ? { PINGJI_SMS_GATEWAY: provider } : {}),
       ...(this.providerSecret ? { PINGJI_SMS_SECRET_ARN: this.providerSecret.secretArn } : {}),
+      ...(templates ? { PINGJI_SMS_TEMPLATES: JSON.stringify(templates) } : {}),
+      ...(provider === 'tencent' && sdkAppId ? { PINGJI_TENCENT_SDK_APP_ID: sdkAppId } : {}),
     };
+  }
+
+  /**
+   * The signature and template ids in the shape the sender reads (`PINGJI_SMS_TEMPLATES`),
+   * checked as the functions will check them at cold start: a gap or an unknown entry fails the
+   * synth, naming it, rather than the first call-out.
+   */
+  private registeredTemplates(): TemplateConfig | undefined {
+    const { provider, signName, templates, sdkAppId } = this.provider;
+    if ((provider !== 'tencent' && provider !== 'aliyun') || !signName || !templates) return undefined;
+    const { config, unknown } = templatesFromContext(signName, templates);
+    if (unknown.length)
+      Annotations.of(this).addError(
+        `smsTemplates names no known template: ${unknown.join(', ')} (keys as in docs/sms.md, then .zh-CN or .en)`,
+      );
+    try {
+      parseTemplateConfig(JSON.stringify(config));
+    } catch (error) {
+      Annotations.of(this).addError(
+        `smsTemplates: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (provider === 'tencent' && !sdkAppId)
+      Annotations.of(this).addError(
+        'smsProvider tencent needs smsSdkAppId, the SMS application of the templates',
+      );
+    return config;
   }
 
   /**

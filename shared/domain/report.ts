@@ -1,4 +1,12 @@
-import { type Activation, type Counts, countsOf, type Draftee, shortfall } from './activation';
+import {
+  type Activation,
+  type Counts,
+  countsOf,
+  type Draftee,
+  type MessageKind,
+  shortfall,
+} from './activation';
+import { isFrequencyLimited } from './delivery';
 
 /** Spread of a duration over people: median, 90th percentile and slowest, in seconds. */
 export type Spread = { count: number; p50: number | null; p90: number | null; max: number | null };
@@ -33,6 +41,11 @@ export type AfterActionReport = {
   durationSeconds: number | null;
   counts: Counts;
   reminded: number;
+  /**
+   * Messages the provider would not take because of its per-number caps, and the people they
+   * were for: recorded, never retried. A frequency-limited alert also counts in `counts.failed`.
+   */
+  frequencyLimited: { messages: number; people: number; byKind: Partial<Record<MessageKind, number>> };
   backfilled: number;
   /** Share of the alerted who answered at all (confirmed, declined or arrived). */
   responseRate: number | null;
@@ -196,6 +209,7 @@ export function afterActionReport(
     durationSeconds: seconds(activation.startedAt, activation.endedAt ?? now) ?? null,
     counts,
     reminded: live.filter((d) => d.remindedAt).length,
+    frequencyLimited: frequencyLimitedOf(draftees),
     backfilled: live.filter((d) => d.source === 'reserve').length,
     responseRate: counts.alerted ? Math.round((responded / counts.alerted) * 1000) / 1000 : null,
     fillRate: quota ? Math.round((filled / quota) * 1000) / 1000 : null,
@@ -214,6 +228,19 @@ export function afterActionReport(
     curve: curveOf(activation, live, now),
     confirmDistribution: confirmDistribution(live),
   };
+}
+
+function frequencyLimitedOf(draftees: readonly Draftee[]): AfterActionReport['frequencyLimited'] {
+  const byKind: Partial<Record<MessageKind, number>> = {};
+  let messages = 0;
+  let people = 0;
+  for (const d of draftees) {
+    const limited = Object.values(d.outbox).filter(isFrequencyLimited);
+    if (limited.length) people++;
+    messages += limited.length;
+    for (const m of limited) byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
+  }
+  return { messages, people, byKind };
 }
 
 function curveOf(activation: Activation, live: readonly Draftee[], now: string): ResponseCurve {

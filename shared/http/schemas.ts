@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
+import { COUNTERS, DRAFTEE_STATUSES, MESSAGE_KINDS } from '../domain/activation';
 import { auditEntry } from '../domain/audit';
+import { DELIVERY_STATES } from '../domain/delivery';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
 
@@ -193,6 +194,9 @@ export const boardMemberView = z.object({
   respondedAt: z.string().optional(),
   etaMinutes: z.number().optional(),
   reason: z.string().optional(),
+  delivery: z.enum(DELIVERY_STATES).optional(),
+  deliveryReason: z.string().optional(),
+  frequencyLimited: z.array(z.enum(MESSAGE_KINDS)).optional(),
 });
 
 export const checkInInput = z
@@ -263,6 +267,11 @@ export const reportView = activationSummary
     durationSeconds: z.number().nullable(),
     counts: countsView,
     reminded: z.number().int(),
+    frequencyLimited: z.object({
+      messages: z.number().int(),
+      people: z.number().int(),
+      byKind: z.partialRecord(z.enum(MESSAGE_KINDS), z.number().int()),
+    }),
     backfilled: z.number().int(),
     responseRate: z.number().nullable(),
     fillRate: z.number().nullable(),

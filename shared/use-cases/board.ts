@@ -7,9 +7,11 @@ import {
   type Counts,
   type Draftee,
   type DrafteeStatus,
+  type MessageKind,
   shortfall,
   zeroCounts,
 } from '../domain/activation';
+import { alertDelivery, type DeliveryState, frequencyLimitedKinds } from '../domain/delivery';
 import { NotFoundError } from '../domain/errors';
 import { type AfterActionReport, afterActionReport } from '../domain/report';
 import { reportCsv } from '../domain/report-csv';
@@ -26,6 +28,12 @@ export type BoardMember = {
   respondedAt?: string | undefined;
   etaMinutes?: number | undefined;
   reason?: string | undefined;
+  /** The alert with the provider: sent, delivered, failed or frequency-limited (from receipts). */
+  delivery?: DeliveryState | undefined;
+  /** The provider's reason when the alert did not reach the phone. */
+  deliveryReason?: string | undefined;
+  /** Messages to this person the provider frequency-limited, by kind: recorded, never retried. */
+  frequencyLimited?: MessageKind[] | undefined;
 };
 
 export type BoardTeam = Omit<Team, 'counts'> & {
@@ -39,6 +47,12 @@ export type Board = Omit<Activation, 'teams' | 'unitIds'> & {
   counts: Counts;
   teams: BoardTeam[];
 };
+
+/** What the member's line shows of the provider: the alert's delivery and any capped messages. */
+function deliveryLine(d: Draftee): Pick<BoardMember, 'delivery' | 'deliveryReason' | 'frequencyLimited'> {
+  const limited = frequencyLimitedKinds(d);
+  return { ...alertDelivery(d), ...(limited.length ? { frequencyLimited: limited } : {}) };
+}
 
 /** What a person's status reads as on the board: alerted once the SMS has gone and nothing came back. */
 export function displayStatus(d: Pick<Draftee, 'status' | 'alertedAt'>): DrafteeStatus {
@@ -89,6 +103,7 @@ export function makeBoardUseCases({
             respondedAt: d.respondedAt,
             etaMinutes: d.etaMinutes,
             reason: d.reason,
+            ...deliveryLine(d),
           });
           byTeam.set(d.teamId, list);
         }

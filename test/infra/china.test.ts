@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { PROVIDER_SECRET_FIELDS } from '../../infra/constructs/messaging';
 import { CHINA_RESOURCE_TYPES } from '../../infra/partition';
 import { PingjiStack, SMS_CALLBACK_PATH_PREFIX } from '../../infra/pingji-stack';
+import { providerName, templateProvider } from '../../shared/adapters/sms-providers/settings';
+import { parseTemplateConfig, TEMPLATE_KEYS } from '../../shared/adapters/sms-providers/templates';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import {
   type CfnTemplate,
@@ -21,7 +24,7 @@ import {
   statementsFor,
 } from './support/cfn';
 import { functionFor, roleOf, single } from './support/queries';
-import { CHINA_TEST_REGION, type StackOptions, synthStack, TEST_REGION } from './support/synth';
+import { buildApp, CHINA_TEST_REGION, type StackOptions, synthStack, TEST_REGION } from './support/synth';
 
 /**
  * The stack for the AWS China regions (`aws-cn`): only services offered there, every ARN built
@@ -30,6 +33,9 @@ import { CHINA_TEST_REGION, type StackOptions, synthStack, TEST_REGION } from '.
  */
 
 const ISSUER = 'https://idp.example.gov.cn/realms/pingji';
+const SECRET_ARN = 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:pingji/tencent-AbCdEf';
+/** A template id for every key in Chinese, as `-c smsTemplates=` gives them. */
+const templates = Object.fromEntries(TEMPLATE_KEYS.map((k, i) => [`${k}.zh-CN`, String(2_345_000 + i)]));
 const AUDIENCE = 'pingji-console';
 
 /**
@@ -280,17 +286,45 @@ describe('SMS through a mainland provider', () => {
     }
   });
 
-  it('passes the signature, SmsSdkAppId and templates to the consumer as configuration, not secrets', () => {
-    const templates = { 'alert.zh-CN': '2345678', 'reminder.zh-CN': '2345679' };
+  it('gives the consumer and the callbacks the signature, SmsSdkAppId and template ids as configuration, in the shape they start with', () => {
     const cfn = synthStack(
       'prod',
       china({ smsProvider: { provider: 'tencent', signName: '平急', sdkAppId: '1400000000', templates } }),
       CHINA_TEST_REGION,
     ).cfn;
-    const variables = functionFor(cfn, 'messaging/stream').props.Environment?.Variables ?? {};
+    for (const entry of ['messaging/stream', ...callbackEntries]) {
+      const variables = functionFor(cfn, entry).props.Environment?.Variables ?? {};
+      const env = { ...variables, PINGJI_SMS_SECRET_ARN: SECRET_ARN };
 
-    expect(variables).toMatchObject({ PINGJI_SMS_SIGN_NAME: '平急', PINGJI_SMS_SDK_APP_ID: '1400000000' });
-    expect(JSON.parse(String(variables.PINGJI_SMS_TEMPLATES))).toEqual(templates);
+      expect(variables.PINGJI_TENCENT_SDK_APP_ID, entry).toBe('1400000000');
+      const config = parseTemplateConfig(String(variables.PINGJI_SMS_TEMPLATES));
+      expect(config.signName, entry).toBe('平急');
+      expect(config.templates.zh?.alertDrill, entry).toBe(templates['alertDrill.zh-CN']);
+      expect(config.templates.en, entry).toBeUndefined();
+      // What the function does at cold start with these variables: pick the Tencent provider.
+      expect(providerName(env), entry).toBe('tencent');
+      expect(templateProvider('tencent', env).provider.name, entry).toBe('tencent');
+    }
+  });
+
+  it('fails the synth on template ids that would fail the cold start, naming the gaps', () => {
+    const partial = {
+      ...Object.fromEntries(Object.entries(templates).filter(([k]) => k !== 'reminder.zh-CN')),
+      'alarm.zh-CN': '1',
+    };
+    const { stack } = buildApp(
+      'prod',
+      china({ smsProvider: { provider: 'tencent', signName: '平急', templates: partial } }),
+      undefined,
+      CHINA_TEST_REGION,
+    );
+    const errors = Annotations.fromStack(stack)
+      .findError('*', Match.anyValue())
+      .map((e) => String(e.entry.data));
+
+    expect(errors.some((e) => /no zh template id for reminder$/.test(e))).toBe(true);
+    expect(errors.some((e) => e.includes('alarm.zh-CN'))).toBe(true);
+    expect(errors.some((e) => e.includes('smsSdkAppId'))).toBe(true);
   });
 
   it('uses an existing secret when named, granting read on that ARN alone', () => {

@@ -83,8 +83,8 @@ function batch(provider: SmsProvider, to: readonly string[]): ProviderBatch {
   const limit = provider.variableLimit;
   return {
     templateId: templates.templates.zh?.alert ?? '',
-    names: ['community', 'kind', 'level', 'team', 'leader', 'muster'],
-    params: ['幸福里社区', '防汛', 'Ⅱ级', '三网格', '王建国', '社区广场东门'].map((v) =>
+    names: ['community', 'incident', 'team', 'leader', 'muster'],
+    params: ['幸福里社区', '防汛Ⅱ级', '三网格', '王建国', '社区广场东门'].map((v) =>
       [...v].slice(0, limit).join(''),
     ),
     recipients: to.map((phone, i) => ({ phone, dedupeKey: `k${i}` })),
@@ -102,7 +102,7 @@ describe.each(['tencent', 'aliyun'] as const)('%s through its official SDK again
     expect(fake.messages).toBe(3);
     expect(inbox.map((m) => m.to)).toEqual(phones);
     expect(inbox[0]?.body).toBe(
-      '【平急】幸福里社区防汛Ⅱ级响应：您在三网格先锋队，队长王建国，速到社区广场东门集合。回1来，2不能，3已到；TD退订',
+      '【平急】幸福里社区启动防汛Ⅱ级响应：您在三网格先锋队，队长王建国，速到社区广场东门集合。回1来，2不能，3已到；TD退订',
     );
   });
 

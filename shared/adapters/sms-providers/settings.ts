@@ -2,7 +2,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import * as z from 'zod';
 import { loadConfig } from '../../config';
 import { AliyunSmsProvider } from './aliyun';
-import { PROVIDERS, type ProviderCredentials, type SmsProvider, type TemplateProviderName } from './port';
+import {
+  PROVIDERS,
+  ProviderCallError,
+  type ProviderCredentials,
+  type SmsProvider,
+  type TemplateProviderName,
+} from './port';
 import { parseTemplateConfig, type TemplateConfig } from './templates';
 import { TencentSmsProvider } from './tencent';
 
@@ -12,7 +18,10 @@ const providerEnv = z.object({
   PINGJI_SMS_GATEWAY: z.enum(['sns', 'simulated']).default('sns'),
   /** `{signName, templates: {zh: {alert: "id", …}, en?: {…}}}`, see docs/sms.md. */
   PINGJI_SMS_TEMPLATES: z.string().optional(),
-  /** In AWS: a secret holding `{"id", "secret", "callbackToken"}`, read once per cold start. */
+  /**
+   * In AWS: a secret holding the provider's key and `callbackToken` (see `storedSecret`), read
+   * once per cold start.
+   */
   PINGJI_SMS_SECRET_ARN: z.string().min(20).optional(),
   /** Locally: the key pair and callback token straight from the environment. */
   PINGJI_SMS_KEY_ID: z.string().min(1).optional(),
@@ -36,6 +45,28 @@ const secretShape = z.object({
   secret: z.string().min(1),
   callbackToken: z.string().min(16),
 });
+
+/**
+ * The secret as the stack makes it: the callback token it generated, and the provider's key in
+ * the provider's own field names (Tencent `secretId`/`secretKey`, Alibaba `accessKeyId`/
+ * `accessKeySecret`), or `id`/`secret`. The key fields stay empty until the operator writes the
+ * key in; the callbacks need only the token, so that is checked when sending.
+ */
+const storedSecret = z
+  .object({
+    callbackToken: z.string().min(16),
+    id: z.string().optional(),
+    secret: z.string().optional(),
+    secretId: z.string().optional(),
+    secretKey: z.string().optional(),
+    accessKeyId: z.string().optional(),
+    accessKeySecret: z.string().optional(),
+  })
+  .transform((s) => ({
+    callbackToken: s.callbackToken,
+    id: s.id || s.secretId || s.accessKeyId || '',
+    secret: s.secret || s.secretKey || s.accessKeySecret || '',
+  }));
 export type ProviderSecret = z.infer<typeof secretShape>;
 
 /** The provider the environment names. */
@@ -59,9 +90,9 @@ export function secretReader(env: NodeJS.ProcessEnv = process.env): () => Promis
       } catch {
         throw new Error('invalid configuration: the SMS provider secret is not JSON');
       }
-      const secret = secretShape.safeParse(json);
+      const secret = storedSecret.safeParse(json);
       if (!secret.success)
-        throw new Error('invalid configuration: the SMS provider secret lacks id, secret or callbackToken');
+        throw new Error('invalid configuration: the SMS provider secret lacks its callbackToken');
       return secret.data;
     }
     const local = secretShape.safeParse({
@@ -97,6 +128,12 @@ export function templateProvider(
   const secret = secretReader(env);
   const credentials = async (): Promise<ProviderCredentials> => {
     const { id, secret: key } = await secret();
+    if (!id || !key)
+      throw new ProviderCallError({
+        kind: 'misconfigured',
+        code: 'NoApiKey',
+        reason: 'the SMS provider secret has no API key yet (docs/deploy.md)',
+      });
     return { id, secret: key };
   };
   if (name === 'tencent') {

@@ -5,8 +5,8 @@ import { LOCALES, type Locale, type SmsMessage } from '../../domain/sms';
 /** The template variables a registered template can hold. */
 export const TEMPLATE_VARS = [
   'community',
+  'incident',
   'kind',
-  'level',
   'team',
   'leader',
   'muster',
@@ -24,33 +24,35 @@ const REPLIES_EN = "Reply 1=coming 2=can't 3=arrived TD=stop";
 
 /**
  * Every template the providers must have registered, by key. `{name}` marks a variable; the
- * signature comes from the provider's SignName and is not part of the text. Drill variants
+ * signature comes from the provider's SignName and is not part of the text. Both providers refuse
+ * a template with two variables side by side, so fixed words stand between any two variables;
+ * `{incident}` carries kind and level as one phrase (防汛Ⅱ级, "flood level II"). Drill variants
  * (key + `Drill`) open with 演练 / "DRILL:" in the fixed text, since a variable may not carry it.
  */
 const BASE: Record<string, Definition> = {
   alert: {
-    zh: `{community}{kind}{level}响应：您在{team}先锋队，队长{leader}，速到{muster}集合。${REPLIES_ZH}`,
-    en: `{community} {kind} alert {level}. Vanguard team {team}, leader {leader}. Go to {muster}. ${REPLIES_EN}`,
+    zh: `{community}启动{incident}响应：您在{team}先锋队，队长{leader}，速到{muster}集合。${REPLIES_ZH}`,
+    en: `{community} calls a {incident} alert. Vanguard team {team}, leader {leader}. Go to {muster}. ${REPLIES_EN}`,
   },
   alertLeader: {
-    zh: `{community}{kind}{level}响应：您任{team}先锋队队长，速到{muster}集合。${REPLIES_ZH}`,
-    en: `{community} {kind} alert {level}. You lead vanguard team {team}. Go to {muster}. ${REPLIES_EN}`,
+    zh: `{community}启动{incident}响应：您任{team}先锋队队长，速到{muster}集合。${REPLIES_ZH}`,
+    en: `{community} calls a {incident} alert. You lead vanguard team {team}. Go to {muster}. ${REPLIES_EN}`,
   },
   alertBackfill: {
-    zh: `{community}{kind}{level}响应：您补入{team}先锋队，队长{leader}，速到{muster}集合。${REPLIES_ZH}`,
-    en: `{community} {kind} alert {level}. Join vanguard team {team}, leader {leader}. Go to {muster}. ${REPLIES_EN}`,
+    zh: `{community}启动{incident}响应：您补入{team}先锋队，队长{leader}，速到{muster}集合。${REPLIES_ZH}`,
+    en: `{community} calls a {incident} alert. Join vanguard team {team}, leader {leader}. Go to {muster}. ${REPLIES_EN}`,
   },
   alertBackfillLeader: {
-    zh: `{community}{kind}{level}响应：您补任{team}先锋队队长，速到{muster}集合。${REPLIES_ZH}`,
-    en: `{community} {kind} alert {level}. You now lead vanguard team {team}. Go to {muster}. ${REPLIES_EN}`,
+    zh: `{community}启动{incident}响应：您补任{team}先锋队队长，速到{muster}集合。${REPLIES_ZH}`,
+    en: `{community} calls a {incident} alert. You now lead vanguard team {team}. Go to {muster}. ${REPLIES_EN}`,
   },
   reminder: {
-    zh: `再次提醒：{community}{kind}{level}响应，请速到{muster}集合。${REPLIES_ZH}`,
-    en: `Reminder: {community} {kind} alert {level}. Go to {muster}. ${REPLIES_EN}`,
+    zh: `再次提醒：{community}启动{incident}响应，请速到{muster}集合。${REPLIES_ZH}`,
+    en: `Reminder: {community} calls a {incident} alert. Go to {muster}. ${REPLIES_EN}`,
   },
   standDown: {
-    zh: '{community}{kind}应急响应已结束，恢复平时。感谢您的付出！',
-    en: '{community} {kind} response is over, back to normal. Thank you for your help!',
+    zh: '{community}的{kind}应急响应已结束，恢复平时。感谢您的付出！',
+    en: 'The {kind} response in {community} is over, back to normal. Thank you for your help!',
   },
   notNeeded: {
     zh: '{community}本次响应人员已足，您无需到场。感谢您的响应！',
@@ -177,8 +179,11 @@ export const templatedSchema = z.object({ message: smsMessageSchema, locale: z.e
 
 const count = (n: number) => (Number.isFinite(n) && n > 0 ? String(Math.floor(n)) : '0');
 
-/** The template key and the values of every variable a message needs. */
-export function templateOf(m: SmsMessage): { key: string; values: Partial<Record<TemplateVar, string>> } {
+/** The template key and the values of every variable a message needs, in the message's language. */
+export function templateOf(
+  m: SmsMessage,
+  locale: Locale,
+): { key: string; values: Partial<Record<TemplateVar, string>> } {
   const drill = 'drill' in m && m.drill ? 'Drill' : '';
   switch (m.type) {
     case 'alert':
@@ -187,6 +192,8 @@ export function templateOf(m: SmsMessage): { key: string; values: Partial<Record
         m.type === 'reminder'
           ? 'reminder'
           : `alert${m.backfill ? 'Backfill' : ''}${m.isLeader ? 'Leader' : ''}`;
+      const kind = KIND_LABELS[m.kind][locale];
+      const level = LEVEL_LABELS[m.level][locale];
       return {
         key: base + drill,
         values: {
@@ -194,13 +201,15 @@ export function templateOf(m: SmsMessage): { key: string; values: Partial<Record
           team: m.teamName,
           leader: m.leaderName,
           muster: m.musterPoint,
-          kind: m.kind,
-          level: m.level,
+          incident: locale === 'zh' ? kind + level : `${kind} ${level}`,
         },
       };
     }
     case 'standDown':
-      return { key: `standDown${drill}`, values: { community: m.communityName, kind: m.kind } };
+      return {
+        key: `standDown${drill}`,
+        values: { community: m.communityName, kind: KIND_LABELS[m.kind][locale] },
+      };
     case 'notNeeded':
       return { key: `notNeeded${drill}`, values: { community: m.communityName } };
     case 'ackConfirmed': {
@@ -256,19 +265,6 @@ export function variableValue(value: string, limit: number): string {
   return `${graphemes.slice(0, Math.max(0, limit - 1)).join('')}…`;
 }
 
-/** The label a kind or level variable shows, in the message's language. */
-function labelled(name: TemplateVar, value: string, locale: Locale): string {
-  if (name === 'kind') {
-    const kind = INCIDENT_KINDS.find((k) => k === value);
-    return kind ? KIND_LABELS[kind][locale] : value;
-  }
-  if (name === 'level') {
-    const level = LEVELS.find((l) => l === value);
-    return level ? LEVEL_LABELS[level][locale] : value;
-  }
-  return value;
-}
-
 /** A deployment's registered templates: the signature, and a template id per key and locale. */
 export const templateConfigSchema = z.object({
   signName: z
@@ -312,6 +308,46 @@ export function parseTemplateConfig(raw: string | undefined): TemplateConfig {
   return config;
 }
 
+/**
+ * The deployment's template ids as the CDK context gives them (`{"alert.zh-CN": "2345678",
+ * "reminder.zh": {"id": "2345679"}}`: key, a dot, a locale), in the shape `parseTemplateConfig`
+ * reads. `zh-CN`, `zh-Hans` and other `zh-…` tags are `zh`; `en-…` are `en`. An entry naming no
+ * known key or locale is returned by name, so the caller can refuse it.
+ */
+export function templatesFromContext(
+  signName: string,
+  entries: Readonly<Record<string, unknown>>,
+): {
+  config: { signName: string; templates: Partial<Record<Locale, Record<string, string>>> };
+  unknown: string[];
+} {
+  const templates: Partial<Record<Locale, Record<string, string>>> = {};
+  const unknown: string[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const dot = name.lastIndexOf('.');
+    const key = name.slice(0, dot);
+    const locale = LOCALES.find(
+      (l) =>
+        name
+          .slice(dot + 1)
+          .split('-')[0]
+          ?.toLowerCase() === l,
+    );
+    const id =
+      typeof entry === 'string'
+        ? entry
+        : typeof entry === 'object' && entry !== null && 'id' in entry && typeof entry.id === 'string'
+          ? entry.id
+          : undefined;
+    if (dot < 1 || !locale || !TEMPLATE_KEYS.includes(key) || !id) {
+      unknown.push(name);
+      continue;
+    }
+    templates[locale] = { ...templates[locale], [key]: id };
+  }
+  return { config: { signName, templates }, unknown };
+}
+
 /** What one message becomes for a provider: template id, ordered names and values. */
 export type ResolvedTemplate = { templateId: string; names: TemplateVar[]; params: string[] };
 
@@ -325,11 +361,11 @@ export function resolveTemplate(
   variableLimit: number,
 ): ResolvedTemplate {
   const use: Locale = config.templates[locale] ? locale : 'zh';
-  const { key, values } = templateOf(message);
+  const { key, values } = templateOf(message, use);
   const templateId = config.templates[use]?.[key];
   if (!templateId) throw new Error(`no registered template for ${key} (${use})`);
   const names = templateVars(key, use);
-  const params = names.map((n) => variableValue(labelled(n, values[n] ?? '', use), variableLimit));
+  const params = names.map((n) => variableValue(values[n] ?? '', variableLimit));
   return { templateId, names, params };
 }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeProvider } from '../../../local/fake-provider';
+import { reportView } from '../../../shared/http/schemas';
 import type { Api } from './http-client';
 import { startTestApi, type TestApi } from './local-api';
 import { buildCommunity, CSV_HEADER, importCsv, importResult, PhoneBook } from './roster';
-import { boardOf, pressOk, waitForBoard } from './switch-api';
+import { boardMembers, boardOf, pressOk, waitForBoard } from './switch-api';
 
 /**
  * Receipts and replies by callback through a fake provider and its official SDK. One provider per
@@ -40,16 +41,21 @@ export function providerCallbackSuite(kind: 'tencent' | 'aliyun', seed: number):
       expect(importResult.parse(imported.body).created).toBe(6);
       const undelivered = phones[5] ?? '';
       fake.failures.undeliverable.add(undelivered);
+      const capped = phones[4] ?? '';
+      fake.failures.frequencyLimit.add(capped);
 
       const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
       const drafted = activation.drafted;
       await waitForBoard(
         admin,
         activation.activationId,
-        'every alert handed over',
-        (b) => b.counts.alerted === drafted,
+        'every alert handed over, but the capped one',
+        (b) => b.counts.alerted === drafted - 1 && b.counts.failed === 1,
       );
-      expect(fake.apiCalls).toBeLessThan(fake.messages);
+      // Tencent answers each number of a call; Alibaba answers the call as a whole, so a call
+      // refused for the capped number's sake is sent again number by number.
+      if (kind === 'tencent') expect(fake.apiCalls).toBeLessThan(fake.messages);
+      else expect(fake.apiCalls).toBeLessThanOrEqual(drafted + 1);
 
       const texts = await api.anonymous.get<{ body: string }[]>(
         `/dev/sms/outbox?phone=${encodeURIComponent(phones[1] ?? '')}`,
@@ -60,11 +66,29 @@ export function providerCallbackSuite(kind: 'tencent' | 'aliyun', seed: number):
       await fake.flushReceipts();
       const board = await boardOf(admin, activation.activationId);
       const failedOnes = fake.sent.filter((s) => s.phone === undelivered).length;
+      expect(fake.sent.filter((s) => s.phone === capped)).toEqual([]);
       expect(board.counts).toMatchObject({
-        alerted: drafted,
-        delivered: drafted - failedOnes,
-        failed: failedOnes,
+        delivered: drafted - failedOnes - 1,
+        failed: failedOnes + 1,
       });
+      // Each line says what became of its alert; both failures count in the team's shortfall.
+      const lines = new Map(boardMembers(board).map((m) => [m.name, m]));
+      expect(lines.get('队员5')).toMatchObject({ delivery: 'failed', deliveryReason: expect.any(String) });
+      expect(lines.get('队员4')).toMatchObject({
+        delivery: 'frequencyLimited',
+        deliveryReason: expect.stringMatching(/Limit|LIMIT/),
+        frequencyLimited: ['alert'],
+      });
+      expect(lines.get('队员1')).toMatchObject({ delivery: 'delivered' });
+      const team = board.teams[0];
+      const c = team?.counts;
+      expect(team?.shortfall).toBe(
+        Math.max(0, (team?.quota ?? 0) - ((c?.drafted ?? 0) - (c?.declined ?? 0) - (c?.noResponse ?? 0) - 2)),
+      );
+      const report = reportView.parse(
+        (await admin.get(`/activations/${activation.activationId}/report`)).body,
+      );
+      expect(report.frequencyLimited).toMatchObject({ messages: 1, people: 1, byKind: { alert: 1 } });
 
       const inbound = { from: phones[1] ?? '', body: '1', inboundMessageId: 'reply-0001' };
       expect((await api.anonymous.post('/dev/sms/inbound', inbound)).status).toBe(202);
@@ -81,7 +105,7 @@ export function providerCallbackSuite(kind: 'tencent' | 'aliyun', seed: number):
         '/dev/sms/provider',
       );
       expect(counts.body).toMatchObject({ provider: kind });
-      expect(counts.body.messages).toBeGreaterThanOrEqual(drafted);
+      expect(counts.body.messages).toBeGreaterThanOrEqual(drafted - 1);
       expect(fake.badSignatures).toBe(0);
     });
 

@@ -1,10 +1,15 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { AliyunSmsProvider, classifyAliyun } from '../../../../shared/adapters/sms-providers/aliyun';
+import { secretReader, templateProvider } from '../../../../shared/adapters/sms-providers/settings';
 import {
   aliyunText,
   parseTemplateConfig,
   resolveTemplate,
   TEMPLATE_KEYS,
+  TEMPLATE_TEXTS,
+  templatesFromContext,
   tencentText,
   variableValue,
 } from '../../../../shared/adapters/sms-providers/templates';
@@ -78,10 +83,53 @@ describe('registered templates', () => {
     };
     const t = resolveTemplate(config, { message, locale: 'zh' }, tencent.variableLimit);
     expect(t.templateId).toBe(allIds.alertDrill);
-    expect(t.names).toEqual(['community', 'kind', 'level', 'team', 'leader', 'muster']);
-    expect(t.params).toEqual(['幸福里社区…', '公共卫生', 'Ⅲ级', '三网格', '王建国', '社区广场东门']);
+    expect(t.names).toEqual(['community', 'incident', 'team', 'leader', 'muster']);
+    expect(t.params).toEqual(['幸福里社区…', '公共卫生Ⅲ级', '三网格', '王建国', '社区广场东门']);
     const a = resolveTemplate(config, { message, locale: 'en' }, aliyun.variableLimit);
     expect(a.params[0]).toBe('幸福里社区(演练)');
+  });
+
+  it('puts fixed words between any two variables, as both providers require', () => {
+    for (const key of TEMPLATE_KEYS)
+      for (const locale of ['zh', 'en'] as const) {
+        const between = (TEMPLATE_TEXTS[key]?.[locale] ?? '').split(/\{\w+\}/).slice(1, -1);
+        for (const gap of between) expect(gap, `${key} ${locale}`).toMatch(/\p{L}/u);
+      }
+    expect(tencentText('alert', 'zh')).toBe(
+      '{1}启动{2}响应：您在{3}先锋队，队长{4}，速到{5}集合。回1来，2不能，3已到；TD退订',
+    );
+    expect(aliyunText('standDown', 'en')).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Alibaba's placeholders are ${name}
+      'The ${kind} response in ${community} is over, back to normal. Thank you for your help!',
+    );
+  });
+
+  it('fills the incident phrase in the message language', () => {
+    const enIds = Object.fromEntries(TEMPLATE_KEYS.map((k) => [k, `en-${k}`]));
+    const config = parseTemplateConfig(
+      JSON.stringify({ signName: '平急', templates: { zh: allIds, en: enIds } }),
+    );
+    const message = {
+      type: 'reminder' as const,
+      drill: false,
+      communityName: '幸福里社区',
+      kind: 'flood' as const,
+      level: 'II' as const,
+      teamName: '三网格',
+      leaderName: '王建国',
+      musterPoint: '东门',
+      isLeader: false,
+    };
+    expect(resolveTemplate(config, { message, locale: 'en' }, 35)).toEqual({
+      templateId: 'en-reminder',
+      names: ['community', 'incident', 'muster'],
+      params: ['幸福里社区', 'flood level II', '东门'],
+    });
+    expect(resolveTemplate(config, { message, locale: 'zh' }, 35).params).toEqual([
+      '幸福里社区',
+      '防汛Ⅱ级',
+      '东门',
+    ]);
   });
 
   it('keeps values free of 【】, links and line breaks', () => {
@@ -147,5 +195,60 @@ describe('callback bodies', () => {
     expect(callbackTokenMatches('s3cret-token-0123456789', 's3cret-token-0123456789')).toBe(true);
     expect(callbackTokenMatches('s3cret-token-012345678', 's3cret-token-0123456789')).toBe(false);
     expect(callbackTokenMatches(undefined, 's3cret-token-0123456789')).toBe(false);
+  });
+});
+
+describe('deployment settings', () => {
+  it('reads the template ids as the CDK context gives them', () => {
+    const { config, unknown } = templatesFromContext('平急', {
+      'alert.zh-CN': '2345678',
+      'reminder.zh': { id: '2345679', params: ['team'] },
+      'alert.en-GB': '2345680',
+      'alarm.zh-CN': '1',
+      'alert.fr': '2',
+      alert: '3',
+    });
+    expect(config).toEqual({
+      signName: '平急',
+      templates: { zh: { alert: '2345678', reminder: '2345679' }, en: { alert: '2345680' } },
+    });
+    expect(unknown).toEqual(['alarm.zh-CN', 'alert.fr', 'alert']);
+  });
+
+  it("reads the stack's secret in the provider's field names, and sends nothing before the key is written", async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    const arn = 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:pingji/tencent-AbCdEf';
+    const token = 'a-generated-callback-token-of-48-chars';
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ secretId: '', secretKey: '', callbackToken: token }) })
+      .resolves({
+        SecretString: JSON.stringify({ accessKeyId: 'AK', accessKeySecret: 'SK', callbackToken: token }),
+      });
+    const env = { PINGJI_SMS_SECRET_ARN: arn };
+    expect(await secretReader(env)()).toEqual({ id: '', secret: '', callbackToken: token });
+    expect(await secretReader(env)()).toEqual({ id: 'AK', secret: 'SK', callbackToken: token });
+    secrets.restore();
+  });
+
+  it('calls a secret without a key broken configuration, for the alarm', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ secretId: '', secretKey: '', callbackToken: 'x'.repeat(48) }),
+    });
+    const { provider } = templateProvider('tencent', {
+      PINGJI_SMS_SECRET_ARN: 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:pingji/tencent-AbCdEf',
+      PINGJI_SMS_TEMPLATES: JSON.stringify({ signName: '平急', templates: { zh: allIds } }),
+      PINGJI_TENCENT_SDK_APP_ID: '1400000000',
+    });
+    const sending = provider.sendBatch({
+      templateId: 'T0',
+      names: [],
+      params: [],
+      recipients: [{ phone: '+8613800138000', dedupeKey: 'k' }],
+      context: 'c',
+    });
+    await expect(sending).rejects.toMatchObject({ failure: { kind: 'misconfigured', code: 'NoApiKey' } });
+    secrets.restore();
   });
 });

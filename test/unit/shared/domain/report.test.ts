@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { type Activation, type Draftee, zeroCounts } from '../../../../shared/domain/activation';
+import { alertDelivery, frequencyLimitedKinds } from '../../../../shared/domain/delivery';
 import { afterActionReport, historyEntry, spread } from '../../../../shared/domain/report';
 import { BOM, reportCsv } from '../../../../shared/domain/report-csv';
 
@@ -239,5 +240,87 @@ describe('a line of history', () => {
     const entry = historyEntry(activation, counts, at(90));
     expect(entry).toMatchObject({ durationSeconds: 3600, confirmedRate: 0.75, arrivedRate: 0.375 });
     expect(historyEntry(activation, zeroCounts(), at(90)).confirmedRate).toBeNull();
+  });
+});
+
+describe('frequency-limited messages in the report', () => {
+  const msg = (kind: 'alert' | 'reminder' | 'ack', state: 'sent' | 'failed', error?: string) => ({
+    kind,
+    body: '',
+    state,
+    queuedAt: at(0),
+    attempts: 1,
+    ...(error ? { error } : {}),
+  });
+
+  it('counts each capped message and person once, by kind, apart from other failures', () => {
+    const people = [
+      draftee('g1', {
+        alertedAt: at(1),
+        outbox: {
+          alert: msg('alert', 'sent'),
+          reminder: msg('reminder', 'failed', 'frequencyLimited: LimitExceeded.PhoneNumberDailyLimit'),
+          'ack-1': msg('ack', 'failed', 'frequencyLimited: isv.BUSINESS_LIMIT_CONTROL'),
+        },
+      }),
+      draftee('g2', {
+        outbox: {
+          alert: msg('alert', 'failed', 'frequencyLimited: LimitExceeded.PhoneNumberThirtySecondLimit'),
+        },
+      }),
+      draftee('g2', {
+        outbox: { alert: msg('alert', 'failed', 'refused: FailedOperation.PhoneNumberInBlacklist') },
+      }),
+    ];
+    const report = afterActionReport(activation, people, at(60));
+
+    expect(report.frequencyLimited).toEqual({
+      messages: 3,
+      people: 2,
+      byKind: { reminder: 1, ack: 1, alert: 1 },
+    });
+    expect(report.counts.failed).toBe(2);
+    expect(report.teams.find((t) => t.teamId === 'g2')?.shortfall).toBe(2);
+  });
+});
+
+describe('alert delivery on the member line', () => {
+  const base = { kind: 'alert' as const, body: '', queuedAt: at(0), attempts: 1 };
+
+  it.each([
+    [{ ...base, state: 'sent' as const }, undefined, { delivery: 'sent' }],
+    [{ ...base, state: 'sent' as const, receipt: 'delivered' as const }, at(1), { delivery: 'delivered' }],
+    [
+      {
+        ...base,
+        state: 'failed' as const,
+        receipt: 'failed' as const,
+        error: 'undelivered: MK:0001 用户关机',
+      },
+      undefined,
+      { delivery: 'failed', deliveryReason: 'MK:0001 用户关机' },
+    ],
+    [
+      { ...base, state: 'failed' as const, error: 'frequencyLimited: isv.DAY_LIMIT_CONTROL' },
+      undefined,
+      { delivery: 'frequencyLimited', deliveryReason: 'isv.DAY_LIMIT_CONTROL' },
+    ],
+    [{ ...base, state: 'queued' as const }, undefined, {}],
+  ])('%o reads as %o', (alert, deliveredAt, expected) => {
+    expect(alertDelivery({ outbox: { alert }, deliveredAt })).toEqual(expected);
+  });
+
+  it('lists the kinds of capped messages once each', () => {
+    const failed = { body: '', queuedAt: at(0), attempts: 1, state: 'failed' as const };
+    expect(
+      frequencyLimitedKinds({
+        outbox: {
+          reminder: { ...failed, kind: 'reminder', error: 'frequencyLimited: x' },
+          'ack-1': { ...failed, kind: 'ack', error: 'frequencyLimited: y' },
+          'ack-2': { ...failed, kind: 'ack', error: 'frequencyLimited: z' },
+          help: { ...failed, kind: 'help', error: 'refused: w' },
+        },
+      }),
+    ).toEqual(['ack', 'reminder']);
   });
 });

@@ -29,7 +29,8 @@ export class SoakClient {
           signal: AbortSignal.timeout(60_000),
         });
         const text = await response.text();
-        if (response.status < 500) return { status: response.status, body: text ? JSON.parse(text) : undefined };
+        if (response.status < 500)
+          return { status: response.status, body: text ? JSON.parse(text) : undefined };
       } catch {
         // the service died under the request, or is not up yet
       }

@@ -5,9 +5,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import * as z from 'zod';
-import { freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { Dice } from '../../local/demo-data';
-import { canCheckIn, type CheckInStatus, type DrafteeStatus } from '../../shared/domain/activation';
+import { freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { type CheckInStatus, canCheckIn, type DrafteeStatus } from '../../shared/domain/activation';
 import { INCIDENT_KINDS, LEVELS } from '../../shared/domain/incident';
 import { parseReply } from '../../shared/domain/reply';
 import { SoakClient } from './client';
@@ -44,14 +44,23 @@ const TABLE = 'pingji-soak';
 const STREET = 'chengguan';
 const COMMUNITIES = ['dongguan', 'xijie'] as const;
 const REPLY_BODIES = ['1', '1 15', '收到', '2', '2 在外地', '3', '到达', '1 30'] as const;
-const TARGET: Record<string, CheckInStatus> = { confirm: 'confirmed', decline: 'declined', arrived: 'arrived' };
+const TARGET: Record<string, CheckInStatus> = {
+  confirm: 'confirmed',
+  decline: 'declined',
+  arrived: 'arrived',
+};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const started = Date.now();
 const hardDeadline = started + settings.SOAK_MINUTES * 60_000;
-const log = (message: string) => console.log(`  [soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}`);
+const log = (message: string) =>
+  console.log(`  [soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}`);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T | undefined> {
   const deadline = Math.min(Date.now() + timeoutMs, hardDeadline);
   for (;;) {
     try {
@@ -128,7 +137,8 @@ async function main(): Promise<void> {
     const press = async (target: string, body: object): Promise<string[]> => {
       if (target === STREET) {
         const reply = await api.request('POST', `/streets/${STREET}/activations`, body);
-        if (reply.status !== 201) throw new Error(`street press: ${reply.status} ${JSON.stringify(reply.body)}`);
+        if (reply.status !== 201)
+          throw new Error(`street press: ${reply.status} ${JSON.stringify(reply.body)}`);
         const parsed = streetReply.parse(reply.body);
         skippedPresses += parsed.skipped.filter((s) => !s.activationId).length;
         return [
@@ -159,12 +169,15 @@ async function main(): Promise<void> {
       replies++;
     };
 
-    const plannedOf = async (activationId: string) => (await readWorld(doc, TABLE)).plannedBy.get(activationId) ?? 0;
+    const plannedOf = async (activationId: string) =>
+      (await readWorld(doc, TABLE)).plannedBy.get(activationId) ?? 0;
 
     const alertsSettled = async (activationId: string): Promise<SoakDraftee[] | undefined> => {
       const draftees = await drafteesOf(doc, TABLE, activationId);
       if (draftees.length < (await plannedOf(activationId))) return undefined;
-      const pending = draftees.some((d) => d.outbox.alert && ['queued', 'sending'].includes(d.outbox.alert.state));
+      const pending = draftees.some(
+        (d) => d.outbox.alert && ['queued', 'sending'].includes(d.outbox.alert.state),
+      );
       return pending ? undefined : draftees;
     };
 
@@ -193,7 +206,8 @@ async function main(): Promise<void> {
       const shape = dice.pick(['one', 'one', 'pair', 'street'] as const);
       const body = { kind: dice.pick(INCIDENT_KINDS), level: dice.pick(LEVELS), drill: dice.chance(0.4) };
       const midSend = dice.chance(0.3);
-      const targets = shape === 'street' ? [STREET] : shape === 'pair' ? [...COMMUNITIES] : [dice.pick(COMMUNITIES)];
+      const targets =
+        shape === 'street' ? [STREET] : shape === 'pair' ? [...COMMUNITIES] : [dice.pick(COMMUNITIES)];
       log(
         `episode ${episode}: ${shape} ${targets.join('+')} level ${body.level}${body.drill ? ' drill' : ''}${midSend ? ', stood down mid-send' : ''}`,
       );
@@ -281,7 +295,8 @@ async function main(): Promise<void> {
     let checkInsDropped = 0;
     for (const [key, e] of expectations) if (byKey.get(key)?.status !== e.status) checkInsDropped++;
     let lateApplied = 0;
-    for (const l of late) if (byKey.get(`${l.activationId}/${l.memberId}`)?.status !== l.status) lateApplied++;
+    for (const l of late)
+      if (byKey.get(`${l.activationId}/${l.memberId}`)?.status !== l.status) lateApplied++;
     const off = countersOff(world);
     const stillOpen = world.draftees.filter((d) => d.open).length;
     const left = unsettled(world.draftees);
@@ -295,12 +310,18 @@ async function main(): Promise<void> {
       ['late replies applied', lateApplied, lateApplied === 0],
       ['counters ≠ statuses (teams)', off.length, off.length === 0],
       ['people in two open call-outs', doubleCallOuts(world), doubleCallOuts(world) === 0],
-      ['draftees open after stand-down', stillOpen + openAfterStandDown.size, stillOpen + openAfterStandDown.size === 0],
+      [
+        'draftees open after stand-down',
+        stillOpen + openAfterStandDown.size,
+        stillOpen + openAfterStandDown.size === 0,
+      ],
       ['messages stuck in sending', left.sending, left.sending === 0],
       ['messages left queued', left.queued, left.queued === 0],
     ];
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`\nSoak: seed ${settings.SOAK_SEED}, ${seconds} s, ${service.kills} SIGKILLs, ${api.retries} requests resent`);
+    console.log(
+      `\nSoak: seed ${settings.SOAK_SEED}, ${seconds} s, ${service.kills} SIGKILLs, ${api.retries} requests resent`,
+    );
     console.log(
       `  ${world.activations.length} activations (${fullySent.size} fully sent, ${skippedPresses} presses refused), ${world.draftees.length} draftees, ${smsCount} SMS, ${replies} replies (${replays} replays, ${late.length} late)`,
     );
@@ -314,7 +335,8 @@ async function main(): Promise<void> {
     );
     if (off.length) console.log(`\ncounters off: ${off.slice(0, 10).join('; ')}`);
     const errors = service.errorLines();
-    if (errors.length) console.log(`\n${errors.length} error lines in the service's logs; first: ${errors[0]?.slice(0, 400)}`);
+    if (errors.length)
+      console.log(`\n${errors.length} error lines in the service's logs; first: ${errors[0]?.slice(0, 400)}`);
     process.exitCode = rows.every(([, , ok]) => ok) ? 0 : 1;
   } finally {
     done = true;

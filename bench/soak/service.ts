@@ -1,4 +1,4 @@
-import { startLocalProcess, type LocalProcess } from '../../test/integration/support/local-process';
+import { type LocalProcess, startLocalProcess } from '../../test/integration/support/local-process';
 
 /** One life of the service process: from its start to its SIGKILL (or the end of the day). */
 type Life = { process: LocalProcess; startedAt: number };

@@ -1,6 +1,12 @@
 import { type DynamoDBDocumentClient, paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { COUNTERS, type Counts, countsOf, DRAFTEE_STATUSES, OUTBOX_STATES } from '../../shared/domain/activation';
+import {
+  COUNTERS,
+  type Counts,
+  countsOf,
+  DRAFTEE_STATUSES,
+  OUTBOX_STATES,
+} from '../../shared/domain/activation';
 import { keys } from '../../shared/table';
 
 /** What the soak reads of the table, parsed by its own schemas so it does not lean on the adapters. */
@@ -94,7 +100,10 @@ export async function drafteesOf(
 }
 
 /** How many SMS the simulated network carried under each dedupe key (duplicates included). */
-export async function sentByKey(doc: DynamoDBDocumentClient, phoneTable: string): Promise<Map<string, number>> {
+export async function sentByKey(
+  doc: DynamoDBDocumentClient,
+  phoneTable: string,
+): Promise<Map<string, number>> {
   const sent = new Map<string, number>();
   for (const item of await scanAll(doc, phoneTable)) {
     // The network also keeps a tally per key; the messages themselves live under each phone.

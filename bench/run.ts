@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- switch|checkin|bundles ...]`: runs the benchmark scenarios, prints their
+ * `npm run bench [-- switch|checkin|bundles|rankings ...]`: runs the benchmark scenarios, prints their
  * figures and rewrites their sections of BENCHMARKS.md. Each scenario (and each street size)
  * runs in its own process on a fresh table, so handlers bind to their own table at cold start as
  * in Lambda, against a DynamoDB Local (in memory) started for it and stopped after it: one at a
@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import type { BundlesResult } from './scenarios/bundles';
 import type { CheckinArgs, CheckinResult } from './scenarios/checkin';
 import type { FormationArgs, FormationResult } from './scenarios/formation';
+import type { RankingsArgs, RankingsResult } from './scenarios/rankings';
 import type { SwitchArgs, SwitchResult } from './scenarios/switch';
 import { SETTINGS } from './settings';
 import { machine, printSummary, type RunResults, writeReport } from './support/report';
@@ -30,7 +31,7 @@ process.env.AWS_REGION ??= 'cn-north-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-const SCENARIOS = ['switch', 'checkin', 'bundles'] as const;
+const SCENARIOS = ['switch', 'checkin', 'bundles', 'rankings'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selected(argv: readonly string[]): Scenario[] {
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
         const c = SETTINGS.checkin;
         const args: CheckinArgs = { ...c, boardSizes: [...c.boardSizes] };
         results.checkin = await child<CheckinResult>('bench/scenarios/checkin.ts', args, true);
+      });
+    } else if (scenario === 'rankings') {
+      await attempt('rankings', async () => {
+        const args: RankingsArgs = { ...SETTINGS.rankings };
+        results.rankings = await child<RankingsResult>('bench/scenarios/rankings.ts', args, true);
       });
     } else {
       await attempt('bundles', async () => {

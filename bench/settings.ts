@@ -38,4 +38,6 @@ export const SETTINGS = {
     burst: 200,
     batchSize: streamBatchSize(CHECKIN_RATE),
   },
+  /** Lianhu district's size: 131 communities in 364 grids, drilled weekly for a year. */
+  rankings: { communities: 131, grids: 364, weeks: 52, year: 2026, concurrency: 8 },
 } as const;

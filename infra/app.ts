@@ -5,7 +5,8 @@ import { resolveSettings } from './settings';
 const app = new App();
 // Context (-c stage=prod, -c region=..., -c alarmEmail=...), then the region the CDK CLI found in
 // the environment or the AWS profile, then a default, so `npx cdk synth` works offline without
-// credentials. The AWS China regions are refused with the reason.
+// credentials. Settings that cannot work together (the AWS China regions without a mainland SMS
+// provider or an OpenID Connect issuer, say) are refused with the reason.
 const settings = resolveSettings((key) => app.node.tryGetContext(key), process.env);
 
 new PingjiStack(app, `Pingji-${settings.stage}`, {
@@ -15,4 +16,7 @@ new PingjiStack(app, `Pingji-${settings.stage}`, {
   alarmEmail: settings.alarmEmail,
   consoleUrl: settings.consoleUrl,
   sms: settings.sms,
+  smsProvider: settings.smsProvider,
+  identity: settings.identity,
+  consoleDomain: settings.consoleDomain,
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isChinaRegion } from './partition';
 
 export type Stage = 'dev' | 'prod';
 
@@ -22,6 +23,51 @@ export type SmsSettings = {
 /** SNS's default SMS quota, shared by two consumers: 10 messages a second each. */
 export const DEFAULT_SMS_SETTINGS: SmsSettings = { accountTps: 20, consumers: 2 };
 
+/** Where SMS go: the four providers of `PINGJI_SMS_PROVIDER` (API.md, "SMS providers"). */
+export const SMS_PROVIDERS = ['simulated', 'sns', 'tencent', 'aliyun'] as const;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
+
+/**
+ * The SMS provider and what it needs besides credentials. For Tencent Cloud and Alibaba Cloud
+ * the credentials and the callback token live in a Secrets Manager secret (created by the stack,
+ * or an existing one named by `-c smsSecretArn=...`); the signature and the registered template
+ * ids are configuration, passed to the sender as environment variables.
+ */
+export type SmsProviderSettings = {
+  provider: SmsProvider;
+  /** The provider's registered signature (`SignName`), without 【】. */
+  signName?: string | undefined;
+  /** Tencent Cloud's `SmsSdkAppId`: the SMS application the signature and templates belong to. */
+  sdkAppId?: string | undefined;
+  /** Registered template ids by message kind and locale, as the sender reads them (JSON object). */
+  templates?: Record<string, unknown> | undefined;
+  /** An existing secret with the provider credentials and callback token; the stack makes one when absent. */
+  secretArn?: string | undefined;
+};
+
+/** SNS, as before: the stack every existing deployment has. */
+export const DEFAULT_SMS_PROVIDER: SmsProviderSettings = { provider: 'sns' };
+
+/**
+ * Who signs people in. `cognito`: the stack's own user pool (commercial regions only). `oidc`: any
+ * OpenID Connect provider the office already runs (`-c oidcIssuer=... -c oidcAudience=...`),
+ * checked by the HTTP API's JWT authorizer; the only choice in the AWS China regions, where
+ * Cognito user pools are not offered.
+ */
+export type IdentitySettings = { kind: 'cognito' } | { kind: 'oidc'; issuer: string; audiences: string[] };
+
+/**
+ * The console on CloudFront under a domain of the office's own, for the AWS China regions, where
+ * CloudFront serves nothing on its default `*.cloudfront.cn` name and every domain needs an ICP
+ * recordal. CloudFront in China takes no ACM certificate: the certificate is uploaded to IAM.
+ */
+export type ConsoleDomainSettings = {
+  /** The ICP-filed host name (`pingji.example.gov.cn`). */
+  domainName: string;
+  /** The id of the IAM server certificate for that name (`aws iam list-server-certificates`). */
+  certificateId: string;
+};
+
 /** Everything `infra/app.ts` reads from the CDK context and the environment. */
 export type Settings = {
   stage: Stage;
@@ -32,6 +78,9 @@ export type Settings = {
   /** The console's URL (`-c consoleUrl=...`): the OAuth callback and logout URL; no OAuth without it. */
   consoleUrl?: string | undefined;
   sms: SmsSettings;
+  smsProvider: SmsProviderSettings;
+  identity: IdentitySettings;
+  consoleDomain?: ConsoleDomainSettings | undefined;
 };
 
 /**
@@ -41,14 +90,33 @@ export type Settings = {
  */
 export const DEFAULT_REGION = 'ap-southeast-1';
 
-/** The AWS China (aws-cn) regions: no Cognito user pools and no SNS SMS there. */
-const CHINA_REGION = /^cn-/;
-
 const optionalText = z
   .string()
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A JSON object given as an object (`cdk.json`) or as JSON text (`-c key='{...}'`). */
+const jsonObject = (name: string) =>
+  z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .transform((value, ctx): Record<string, unknown> | undefined => {
+      if (value === undefined || typeof value !== 'string') return value;
+      if (value.trim() === '') return undefined;
+      try {
+        const parsed: unknown = JSON.parse(value);
+        const object = z.record(z.string(), z.unknown()).safeParse(parsed);
+        if (object.success) return object.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `${name} must be a JSON object` });
+      return z.NEVER;
+    });
+
+/** A template entry: its id, or an object with the id and the order of its parameters. */
+const templateEntry = z.union([z.string().trim().min(1), z.object({ id: z.string().trim().min(1) }).loose()]);
 
 const contextSchema = z.object({
   stage: z.enum(['dev', 'prod'], { error: 'stage must be dev or prod' }).default('dev'),
@@ -74,15 +142,76 @@ const contextSchema = z.object({
       .optional(),
   ),
   smsOriginationNumber: optionalText,
+  smsProvider: optionalText.pipe(
+    z.enum(SMS_PROVIDERS, { error: `smsProvider must be one of ${SMS_PROVIDERS.join(', ')}` }).optional(),
+  ),
+  smsSignName: optionalText.pipe(
+    z
+      .string()
+      .max(20, 'smsSignName must be at most 20 characters')
+      .refine((name) => !/[【】[\]]/.test(name), 'smsSignName is the signature without 【】')
+      .optional(),
+  ),
+  smsSdkAppId: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{10}$/, 'smsSdkAppId must be the 10-digit SmsSdkAppId of the SMS application')
+      .optional(),
+  ),
+  smsTemplates: jsonObject('smsTemplates').pipe(
+    z
+      .record(z.string().min(1), templateEntry, { error: 'smsTemplates maps kind.locale to a template id' })
+      .refine((templates) => Object.keys(templates).length > 0, 'smsTemplates names no template')
+      .optional(),
+  ),
+  smsSecretArn: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^arn:aws(-cn)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+        'smsSecretArn must be the complete ARN of a Secrets Manager secret (ending in its 6-character suffix)',
+      )
+      .optional(),
+  ),
+  oidcIssuer: optionalText.pipe(
+    z
+      .url({ protocol: /^https$/, error: 'oidcIssuer must be an https URL (the issuer of the tokens)' })
+      .optional(),
+  ),
+  oidcAudience: optionalText,
+  consoleDomain: optionalText.pipe(
+    z
+      .string()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'consoleDomain must be a host name (pingji.example.gov.cn), without https://',
+      )
+      .optional(),
+  ),
+  consoleCertificateId: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Z0-9]{16,32}$/, 'consoleCertificateId must be an IAM server certificate id')
+      .optional(),
+  ),
 });
 
 /** The context keys `resolveSettings` reads. */
 export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as Array<keyof typeof contextSchema.shape>;
 
+type ParsedContext = z.infer<typeof contextSchema>;
+
+/** An example of a complete command for the AWS China regions, quoted in the errors. */
+const CHINA_EXAMPLE =
+  'npx cdk synth -c stage=prod -c region=cn-north-1 -c smsProvider=tencent ' +
+  '-c oidcIssuer=https://idp.example.gov.cn/realms/pingji -c oidcAudience=pingji-console';
+
 /**
  * Reads the deployment settings from the CDK context (`-c key=value` or `cdk.json`) and the
- * environment the CDK CLI sets. Fails with a message naming the setting when one is wrong, and
- * refuses the AWS China regions, where the service cannot run.
+ * environment the CDK CLI sets. Fails with a message naming the setting when one is wrong or
+ * when settings do not fit together (the AWS China regions have neither SNS SMS nor Cognito user
+ * pools, so they need a mainland SMS provider and an OIDC identity provider).
  */
 export function resolveSettings(
   context: (key: string) => unknown,
@@ -96,19 +225,18 @@ export function resolveSettings(
   }
   const settings = parsed.data;
   const region = settings.region ?? nonEmpty(env.CDK_DEFAULT_REGION) ?? DEFAULT_REGION;
-  if (CHINA_REGION.test(region)) {
-    throw new Error(
-      `Pingji cannot be deployed to ${region}: Amazon Cognito user pools and SNS SMS are not offered in the ` +
-        'AWS China (aws-cn) regions. Deploy to a commercial region such as ap-southeast-1 (Singapore) or ' +
-        'ap-east-1 (Hong Kong) and send +86 SMS from there with a registered template and signature; ' +
-        'see docs/deploy.md, "Mainland China".',
-    );
-  }
-  if (settings.smsConsumers > settings.smsTps) {
-    throw new Error(
-      `invalid deployment settings: smsConsumers (${settings.smsConsumers}) may not exceed smsTps ` +
-        `(${settings.smsTps}): every consumer needs at least one message a second`,
-    );
+  const china = isChinaRegion(region);
+  const problems = [
+    ...combinationProblems(settings, region, china),
+    ...(settings.smsConsumers > settings.smsTps
+      ? [
+          `smsConsumers (${settings.smsConsumers}) may not exceed smsTps (${settings.smsTps}): every ` +
+            'consumer needs at least one message a second',
+        ]
+      : []),
+  ];
+  if (problems.length > 0) {
+    throw new Error(`invalid deployment settings: ${problems.join('; ')}`);
   }
   return {
     stage: settings.stage,
@@ -122,7 +250,99 @@ export function resolveSettings(
       senderId: settings.smsSenderId,
       originationNumber: settings.smsOriginationNumber,
     },
+    smsProvider: {
+      provider: settings.smsProvider ?? DEFAULT_SMS_PROVIDER.provider,
+      signName: settings.smsSignName,
+      sdkAppId: settings.smsSdkAppId,
+      templates: settings.smsTemplates,
+      secretArn: settings.smsSecretArn,
+    },
+    identity: settings.oidcIssuer
+      ? { kind: 'oidc', issuer: settings.oidcIssuer, audiences: audiencesOf(settings.oidcAudience) }
+      : { kind: 'cognito' },
+    consoleDomain:
+      settings.consoleDomain && settings.consoleCertificateId
+        ? { domainName: settings.consoleDomain, certificateId: settings.consoleCertificateId }
+        : undefined,
   };
+}
+
+/** Every way the settings contradict each other or the region, each naming what to change. */
+function combinationProblems(settings: ParsedContext, region: string, china: boolean): string[] {
+  const problems: string[] = [];
+  const provider = settings.smsProvider;
+  if (china && provider === undefined) {
+    problems.push(
+      `smsProvider is required in ${region}: SNS SMS is not offered in the AWS China regions; ` +
+        `choose tencent or aliyun (or simulated, which sends nothing), e.g. ${CHINA_EXAMPLE}`,
+    );
+  }
+  if (china && provider === 'sns') {
+    problems.push(
+      `smsProvider sns cannot be used in ${region}: SNS SMS (and End User Messaging SMS) are not ` +
+        'offered in the AWS China regions; use tencent or aliyun',
+    );
+  }
+  if (china && !settings.oidcIssuer) {
+    problems.push(
+      `oidcIssuer is required in ${region}: Amazon Cognito user pools are not offered in the AWS ` +
+        'China regions, so the API checks tokens of your own OpenID Connect provider; pass ' +
+        `-c oidcIssuer=<issuer URL> -c oidcAudience=<client id>, e.g. ${CHINA_EXAMPLE}`,
+    );
+  }
+  if (settings.oidcIssuer && audiencesOf(settings.oidcAudience).length === 0) {
+    problems.push('oidcAudience is required with oidcIssuer: the client id(s) the tokens are issued to');
+  }
+  if (!settings.oidcIssuer && settings.oidcAudience) {
+    problems.push('oidcAudience needs oidcIssuer: the issuer whose tokens carry that audience');
+  }
+  if (settings.consoleDomain && !china) {
+    problems.push(
+      'consoleDomain is for the AWS China regions (an ICP-filed domain on CloudFront); elsewhere the ' +
+        'console is served at its CloudFront address, and -c consoleUrl names a domain of its own',
+    );
+  }
+  if (settings.consoleDomain && !settings.consoleCertificateId) {
+    problems.push(
+      'consoleDomain needs consoleCertificateId: CloudFront in China takes the certificate for that ' +
+        'name from IAM (aws iam upload-server-certificate --path /cloudfront/...)',
+    );
+  }
+  if (settings.consoleCertificateId && !settings.consoleDomain) {
+    problems.push('consoleCertificateId needs consoleDomain: the name the certificate is for');
+  }
+  const mainland = provider === 'tencent' || provider === 'aliyun';
+  if (!mainland) {
+    for (const key of ['smsSignName', 'smsTemplates', 'smsSecretArn'] as const) {
+      if (settings[key] !== undefined)
+        problems.push(`${key} is for smsProvider tencent or aliyun, not ${provider ?? 'sns'}`);
+    }
+  }
+  if (settings.smsSdkAppId !== undefined && provider !== 'tencent') {
+    problems.push(`smsSdkAppId is Tencent Cloud's SmsSdkAppId, for smsProvider tencent only`);
+  }
+  if (provider !== undefined && provider !== 'sns') {
+    for (const key of ['smsSenderId', 'smsOriginationNumber'] as const) {
+      if (settings[key] !== undefined)
+        problems.push(`${key} is an SNS setting, not for smsProvider ${provider}`);
+    }
+  }
+  if (settings.smsSecretArn) {
+    const partition = settings.smsSecretArn.startsWith('arn:aws-cn:') ? 'aws-cn' : 'aws';
+    if ((partition === 'aws-cn') !== china)
+      problems.push(
+        `smsSecretArn is in the ${partition} partition, but ${region} is in ${china ? 'aws-cn' : 'aws'}`,
+      );
+  }
+  return problems;
+}
+
+/** `-c oidcAudience=a,b`: one or more client ids. */
+function audiencesOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((audience) => audience.trim())
+    .filter(Boolean);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { JavaMissingError, javaProblem } from './java';
 
 export type DynamoDbLocal = {
   endpoint: string;
@@ -58,6 +59,7 @@ export async function startDynamoDbLocal(options: {
   dataDir?: string;
   port?: number;
 }): Promise<DynamoDbLocal> {
+  if (javaProblem()) throw new JavaMissingError();
   const port = options.port ?? (await freePort());
   // Passed as its own variable and quoted in the script, so a data dir with spaces stays one argument.
   let dbPath = '';

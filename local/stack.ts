@@ -15,6 +15,8 @@ import { demoStreet } from './demo-data';
 import { type DevAuth, makeDevAuth } from './dev-auth';
 import { devTokenRoutes } from './dev-routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import type { FakeProvider } from './fake-provider';
+import { fakeProviderRoutes, startFakeProvider } from './fake-provider-stack';
 import { type SeedReport, seedStreet } from './seed';
 import { LocalApiServer, lambdaContext } from './server';
 import { smsRoutes } from './sms-routes';
@@ -35,6 +37,12 @@ export type LocalStackOptions = {
   smsRate?: number;
   /** Seconds between runs of the timer sweep (default 15); 0 turns the timer off. */
   sweepSeconds?: number;
+  /** Seconds between looks for scheduled drills that are due (default 5); 0 turns the timer off. */
+  scheduleSeconds?: number;
+  /** Where SMS go: the simulated network (default), or a fake Tencent or Alibaba provider in front of it. */
+  smsProvider?: 'simulated' | 'tencent' | 'aliyun';
+  /** How the fake provider posts receipts: duplicated, out of order (tests); by itself unless `manual`. */
+  fakeProvider?: { duplicates?: boolean; outOfOrder?: boolean; manualReceipts?: boolean };
 };
 
 export type LocalStack = {
@@ -49,6 +57,8 @@ export type LocalStack = {
   dynamo?: DynamoDbLocal | undefined;
   /** The running stream consumer, if any. */
   consumer?: StreamPoller | undefined;
+  /** The fake SMS provider, when one runs. */
+  provider?: FakeProvider | undefined;
   /** Loads a Lambda handler by its entry under functions/, exactly as a route does. */
   loadHandler(fn: string): Promise<(event: unknown, context: Context) => Promise<unknown>>;
   stop(): Promise<void>;
@@ -77,6 +87,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
       TABLE_NAME: z.string().min(3).default(TABLE.localName),
       PINGJI_SMS_RATE: z.coerce.number().positive().default(50),
       PINGJI_SWEEP_SECONDS: z.coerce.number().min(0).default(15),
+      PINGJI_SCHEDULE_SECONDS: z.coerce.number().min(0).default(5),
+      PINGJI_SMS_PROVIDER: z.enum(['simulated', 'tencent', 'aliyun']).default('simulated'),
     })
     .parse(env);
   return {
@@ -88,6 +100,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
     tableName: parsed.TABLE_NAME,
     smsRate: parsed.PINGJI_SMS_RATE,
     sweepSeconds: parsed.PINGJI_SWEEP_SECONDS,
+    scheduleSeconds: parsed.PINGJI_SCHEDULE_SECONDS,
+    smsProvider: parsed.PINGJI_SMS_PROVIDER,
   };
 }
 
@@ -129,15 +143,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.PINGJI_PHONE_TABLE = phoneTable;
   const smsRate = options.smsRate ?? 50;
   process.env.PINGJI_SMS_RATE = String(smsRate);
+  // No EventBridge here: the schedule timer below reads due drills from the table's index.
+  process.env.PINGJI_DRILL_SCHEDULER = 'table';
 
   let server: LocalApiServer | undefined;
   let consumer: StreamPoller | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  let firing: Promise<unknown> = Promise.resolve();
+  let provider: FakeProvider | undefined;
   const stopAll = async () => {
     if (sweepTimer) clearInterval(sweepTimer);
+    if (scheduleTimer) clearInterval(scheduleTimer);
     await sweeping;
+    await firing;
     await consumer?.stop();
+    await provider?.stop();
     await server?.close();
     await dynamo?.stop();
   };
@@ -147,6 +169,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await SimulatedPhoneNetwork.ensureTable(admin, phoneTable);
     admin.destroy();
     const phones = new SimulatedPhoneNetwork(documentClient(), phoneTable);
+    let apiUrl = '';
+    provider = await startFakeProvider(options, phones, () => apiUrl);
 
     let seeded: SeedReport | undefined;
     if ((options.seed ?? 'demo') === 'demo') {
@@ -192,7 +216,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: allRoutes,
       devRoutes: [
         ...devTokenRoutes(auth),
+        ...fakeProviderRoutes(provider),
         ...smsRoutes(phones, async (reply) => {
+          // With a fake provider the reply reaches the service as the provider posts it.
+          if (provider) {
+            await provider.reply(reply.from, reply.body, reply.inboundMessageId.replace(/-/g, ''));
+            return;
+          }
           const inbound = await loadHandler('messaging/inbound-sms');
           await inbound(
             inboundSmsEvent(reply),
@@ -205,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const port = await server.listen(options.port ?? 3000);
     const url = `http://localhost:${port}`;
+    apiUrl = `http://127.0.0.1:${port}`;
 
     if (options.consumer ?? true) {
       const streamHandler = (await loadHandler('messaging/stream')) as unknown as StreamHandler;
@@ -239,6 +270,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }, sweepSeconds * 1000);
     }
 
+    const scheduleSeconds = options.scheduleSeconds ?? 5;
+    if (scheduleSeconds > 0) {
+      // EventBridge Scheduler invokes this handler once per drill in AWS; here a timer asks it
+      // to fire every drill that is due.
+      const scheduled = await loadHandler('timers/scheduled-drill');
+      let running = false;
+      scheduleTimer = setInterval(() => {
+        if (running) return;
+        running = true;
+        firing = scheduled({ due: true }, lambdaContext('timers-scheduled-drill', `due-${Date.now()}`))
+          .catch((error: unknown) => console.error('scheduled drills failed', error))
+          .finally(() => {
+            running = false;
+          });
+      }, scheduleSeconds * 1000);
+    }
+
     let stopped: Promise<void> | undefined;
     return {
       url,
@@ -251,6 +299,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       seeded,
       dynamo,
       consumer,
+      provider,
       loadHandler,
       stop() {
         stopped ??= stopAll();

@@ -1,3 +1,4 @@
+import { JavaMissingError } from './java';
 import { DEMO_USERS, optionsFromEnv, startLocalStack } from './stack';
 
 /** `npm start`: the whole service on this machine, until Ctrl-C. */
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A missing Java is the newcomer's problem, not a bug: one line saying what to install.
+  if (error instanceof JavaMissingError) console.error(error.message);
+  else console.error(error);
   process.exit(1);
 });

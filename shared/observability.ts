@@ -45,8 +45,25 @@ export const logger = new Logger({
   jsonReplacerFn: maskingReplacer,
 });
 
+/**
+ * What the metrics library has to say goes through the service logger (levels, masking). Its
+ * notice that an invocation recorded no metric is dropped: a reply that changes nothing or a
+ * stream batch with nothing to send is an ordinary invocation, not a warning.
+ */
+const metricsLogger = {
+  debug: (...args: unknown[]) => logger.debug(String(args[0] ?? ''), { details: args.slice(1) }),
+  info: (...args: unknown[]) => logger.info(String(args[0] ?? ''), { details: args.slice(1) }),
+  warn: (...args: unknown[]) => {
+    const message = String(args[0] ?? '');
+    if (message.startsWith('No application metrics to publish')) return;
+    logger.warn(message, { details: args.slice(1) });
+  },
+  error: (...args: unknown[]) => logger.error(String(args[0] ?? ''), { details: args.slice(1) }),
+};
+
 /** CloudWatch embedded metrics for the service namespace. */
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Pingji',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pingji',
+  logger: metricsLogger,
 });

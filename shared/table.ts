@@ -71,6 +71,30 @@ export const keys = {
   inbound: (inboundMessageId: string) => ({ pk: `INBOUND#${inboundMessageId}`, sk: 'INBOUND' }),
   /** An SMS that belongs to no activation (answers to phones with no open call-out). */
   looseSms: (id: string) => ({ pk: `SMS#${id}`, sk: 'SMS' }),
+  /** A drill scheduled for a later time, in its community's partition. */
+  drillSchedule: (communityId: string, scheduleId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `SCHEDULE#${scheduleId}`,
+  }),
+  drillSchedulePrefix: 'SCHEDULE#',
+  /** Sparse gsi1 partition of the schedules still waiting, sorted by due time (the local timer's query). */
+  dueSchedulesIndex: 'SCHEDULES#DUE',
+  /** One street's rankings for one period (`week#2026-W49`, `month#2026-12`, `year#2026`): one item per grid. */
+  rankingBucket: (streetId: string, period: string, communityId: string, gridId: string) => ({
+    pk: `RANK#${streetId}#${period}`,
+    sk: `GRID#${communityId}#${gridId}`,
+  }),
+  rankingPartition: (streetId: string, period: string) => `RANK#${streetId}#${period}`,
+  /** Marks one slice of an activation as folded into the rankings, so a repeat adds nothing. */
+  rankedMarker: (activationId: string, part: number) => ({
+    pk: `RANKED#${activationId}`,
+    sk: `PART#${String(part).padStart(4, '0')}`,
+  }),
+  /** One person's participation across every activation: called, answered, came. */
+  participation: (communityId: string, memberId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `PARTICIPATION#${memberId}`,
+  }),
 } as const;
 
 /** Shape of a DynamoDB primary key. */

@@ -1,13 +1,24 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { ActivationRepository } from './adapters/activation-repository';
 import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
+import {
+  type DrillScheduler,
+  EventBridgeDrillScheduler,
+  tableDrivenScheduler,
+} from './adapters/drill-scheduler';
 import { documentClient } from './adapters/dynamo';
+import { HistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
+import { DynamoRankingRepository } from './adapters/ranking-repository';
+import { DynamoScheduleRepository } from './adapters/schedule-repository';
 import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
 import type { SmsGateway } from './adapters/sms-gateway';
 import { SnsSmsGateway } from './adapters/sms-gateway';
+import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
+import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
 
@@ -23,6 +34,9 @@ export function tablePorts() {
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new ActivationRepository(doc, TABLE_NAME),
     checkIns: new CheckInRepository(doc, TABLE_NAME),
+    schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
+    rankings: new DynamoRankingRepository(doc, TABLE_NAME),
+    history: new HistoryRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
@@ -41,7 +55,12 @@ const smsEnv = z.object({
 /** The SMS gateway the environment names. */
 export function smsGateway(): SmsGateway {
   const env = loadConfig(smsEnv);
-  if (env.PINGJI_SMS_GATEWAY === 'simulated') {
+  const provider = providerName();
+  if (provider === 'tencent' || provider === 'aliyun') {
+    const { provider: p, templates } = templateProvider(provider);
+    return new ProviderSmsGateway(p, templates);
+  }
+  if (provider === 'simulated') {
     if (!env.PINGJI_PHONE_TABLE)
       throw new Error('invalid configuration: PINGJI_PHONE_TABLE is required for the simulated gateway');
     return new SimulatedPhoneNetwork(documentClient(), env.PINGJI_PHONE_TABLE);
@@ -73,4 +92,28 @@ export function timerSettings(): { realertAfterSeconds: number; noResponseAfterS
     realertAfterSeconds: env.PINGJI_REALERT_AFTER_SECONDS,
     noResponseAfterSeconds: env.PINGJI_NO_RESPONSE_AFTER_SECONDS,
   };
+}
+
+const schedulerEnv = z.object({
+  /** `eventbridge` in AWS; `table` on the local stack, whose timer reads the due index. */
+  PINGJI_DRILL_SCHEDULER: z.enum(['eventbridge', 'table']).default('eventbridge'),
+  PINGJI_SCHEDULE_GROUP: z.string().min(1).optional(),
+  PINGJI_SCHEDULED_DRILL_ARN: z.string().startsWith('arn:').optional(),
+  PINGJI_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+});
+
+/** The timer that fires scheduled drills, as the environment names it. */
+export function drillScheduler(): DrillScheduler {
+  const env = loadConfig(schedulerEnv);
+  if (env.PINGJI_DRILL_SCHEDULER === 'table') return tableDrivenScheduler;
+  if (!env.PINGJI_SCHEDULE_GROUP || !env.PINGJI_SCHEDULED_DRILL_ARN || !env.PINGJI_SCHEDULER_ROLE_ARN) {
+    throw new Error(
+      'invalid configuration: PINGJI_SCHEDULE_GROUP, PINGJI_SCHEDULED_DRILL_ARN and PINGJI_SCHEDULER_ROLE_ARN are required',
+    );
+  }
+  return new EventBridgeDrillScheduler(new SchedulerClient({}), {
+    groupName: env.PINGJI_SCHEDULE_GROUP,
+    targetArn: env.PINGJI_SCHEDULED_DRILL_ARN,
+    roleArn: env.PINGJI_SCHEDULER_ROLE_ARN,
+  });
 }

@@ -4,6 +4,7 @@ import { arch, cpus, platform, release, totalmem, type } from 'node:os';
 import type { BundlesResult } from '../scenarios/bundles';
 import type { CheckinResult } from '../scenarios/checkin';
 import type { FormationResult } from '../scenarios/formation';
+import type { RankingsResult } from '../scenarios/rankings';
 import type { PressResult, SwitchResult } from '../scenarios/switch';
 import type { SETTINGS } from '../settings';
 
@@ -25,6 +26,7 @@ export type RunResults = {
   formation?: FormationResult;
   checkin?: CheckinResult;
   bundles?: BundlesResult;
+  rankings?: RankingsResult;
   errors: { scenario: string; message: string }[];
   durationMs?: number;
 };
@@ -79,6 +81,16 @@ const levelIII = (r: SwitchResult) => r.presses.find((p) => p.level === 'III');
 
 export function targets(results: RunResults): Target[] {
   const out: Target[] = [];
+  const year = results.rankings?.reads.find((x) => x.period === 'year');
+  if (results.rankings && year) {
+    out.push({
+      scenario: 'rankings',
+      what: `DynamoDB requests per rankings read, ${n(results.rankings.grids)} grids, a year of weekly drills (年考评)`,
+      target: '≤ 10, independent of drills',
+      measured: `${n(year.requests)} (${n(results.rankings.drills)} drills in the year)`,
+      pass: year.requests <= 10,
+    });
+  }
   const f = results.formation?.results.find((r) => r.level === 'I');
   if (f && results.formation) {
     out.push({
@@ -679,6 +691,50 @@ deployed beside it.`);
   return parts.join('\n\n');
 }
 
+function rankingsSection(results: RunResults): string {
+  const r = results.rankings;
+  if (!r) return '_No result: the scenario failed (see Errors)._';
+  const parts: string[] = [];
+  parts.push(`### Method
+
+One street of ${n(r.communities)} communities in ${n(r.grids)} grids (Lianhu district's size), every
+community drilled once a week for a year: ${n(r.drills)} drills, ${n(r.gridDrills)} grid-drills. Each
+drill is folded into the street's week, month and year buckets through the ranking adapter
+(\`DynamoRankingRepository.record\`, what every stand-down calls), one transaction per drill with its
+marker, without running the drills: ${n(r.bucketItems)} bucket items, one per grid and period, each
+holding the sums and a per-minute histogram of minutes to confirm (capped at 60). Seeding took
+${sec(r.seed.ms)} and ${n(r.seed.requests)} requests. Each read is \`makeRankingUseCases().get\` (what
+\`GET /streets/{streetId}/rankings\` calls), every DynamoDB request it makes counted.`);
+  parts.push(
+    table(
+      [
+        'period',
+        'at',
+        'grids ranked',
+        'communities',
+        'DynamoDB requests',
+        'requests by kind',
+        'time (DynamoDB Local)',
+      ],
+      r.reads.map((x) => [
+        x.period,
+        x.at,
+        n(x.grids),
+        n(x.communities),
+        n(x.requests),
+        Object.entries(x.byOp)
+          .map(([op, c]) => `${op} × ${c}`)
+          .join('; '),
+        msf(x.ms),
+      ]),
+    ),
+  );
+  parts.push(`A read costs the street (one get), its communities (one query of an index) and the period's
+buckets (one query of one partition, one page per megabyte: 364 grids fit in one); it does not grow
+with the number of drills, draftees or weeks in the period. A period with nothing in it answers an empty ranking.`);
+  return parts.join('\n\n');
+}
+
 // ---------------------------------------------------------------------------------------------
 // the file
 
@@ -686,6 +742,7 @@ const TITLES: Record<string, string> = {
   switch: '1. `switch`: the one-key switch (issue 3 §10)',
   checkin: '2. `checkin`: SMS replies and the board (issue 4 §7)',
   bundles: '3. `bundles`: bytes per Lambda bundle',
+  rankings: '4. `rankings`: 周排名 / 月排行 / 年考评 from precomputed aggregates',
 };
 
 function sectionOf(scenario: string, results: RunResults): string {
@@ -694,7 +751,9 @@ function sectionOf(scenario: string, results: RunResults): string {
       ? switchSection(results)
       : scenario === 'checkin'
         ? checkinSection(results)
-        : bundlesSection(results);
+        : scenario === 'rankings'
+          ? rankingsSection(results)
+          : bundlesSection(results);
   const own = targets(results).filter((t) => t.scenario === scenario);
   const errors = results.errors.filter(
     (e) => e.scenario.startsWith(scenario) || (scenario === 'switch' && e.scenario === 'formation'),
@@ -750,7 +809,7 @@ export function writeReport(path: string, results: RunResults, ran: readonly str
   const doc = [
     '# Benchmarks',
     `Written by \`npm run bench\` (bench/run.ts). Each run rewrites the sections of the scenarios it ran
-(\`npm run bench -- switch|checkin|bundles\` runs one) and keeps the others; each section says when
+(\`npm run bench -- switch|checkin|bundles|rankings\` runs one) and keeps the others; each section says when
 and on what it ran. Speed figures (milliseconds, messages per second) depend on this machine and
 on DynamoDB Local, which is far slower than DynamoDB; counts (requests per person, per reply,
 per read; bytes per bundle) and ratios measured within one run do not. "Load (1 min)" is the

@@ -1,3 +1,4 @@
+import type { DrillSchedule, Rankings } from './planning-types';
 import type {
   ActivationCreated,
   Board,
@@ -170,6 +171,37 @@ export class Api {
       };
       xhr.send(csv);
     });
+  }
+
+  // --- Planning: scheduled drills, rankings, participation ---
+
+  drillSchedules(communityId: string) {
+    return this.call<{ items: DrillSchedule[] }>(
+      'GET',
+      `/communities/${encodeURIComponent(communityId)}/drill-schedules`,
+    ).then((r) => r.items);
+  }
+
+  scheduleDrill(communityId: string, input: { at: string; kind: string; level: string; note?: string }) {
+    return this.call<DrillSchedule>(
+      'POST',
+      `/communities/${encodeURIComponent(communityId)}/drill-schedules`,
+      input,
+    );
+  }
+
+  cancelDrillSchedule(communityId: string, scheduleId: string) {
+    return this.call<DrillSchedule>(
+      'DELETE',
+      `/communities/${encodeURIComponent(communityId)}/drill-schedules/${encodeURIComponent(scheduleId)}`,
+    );
+  }
+
+  rankings(streetId: string, period: 'week' | 'month' | 'year', at: string) {
+    return this.call<Rankings>(
+      'GET',
+      `/streets/${encodeURIComponent(streetId)}/rankings?period=${period}&at=${encodeURIComponent(at)}`,
+    );
   }
 
   // The simulated phone network: local stack only.

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
-import { completeCognitoSignIn, type Session, signOut, storedSession } from './auth';
+import { completeSignIn, type Session, signOut, storedSession } from './auth';
 import { BoardPage } from './board';
 import { loadConfig, type RuntimeConfig } from './config';
 import { I18n, type Lang, rememberLang, storedLang, translator } from './i18n';
 import { Overview } from './overview';
 import { PhonesPanel } from './phones';
+import { RankingsPage, SchedulesPage } from './planning';
 import { RosterPage } from './roster';
 import { parseRoute, type Route } from './route';
 import { type AppServices, type Person, Services } from './services';
@@ -44,7 +45,7 @@ export function App() {
     try {
       const loaded = await loadConfig();
       if (loaded.mode === 'aws') {
-        const returned = await completeCognitoSignIn(loaded);
+        const returned = await completeSignIn(loaded);
         if (returned) setSession(returned);
       }
       setConfig(loaded);
@@ -120,6 +121,11 @@ export function App() {
                 {t('navOverview')}
               </a>
             )}
+            {services && (
+              <a href="#/rankings" aria-current={route.page === 'rankings' ? 'page' : undefined}>
+                {t('navRankings')}
+              </a>
+            )}
             {phonesAvailable && (
               <button
                 type="button"
@@ -179,6 +185,12 @@ export function App() {
               )}
               {route.page === 'roster' && (
                 <RosterPage key={route.communityId} communityId={route.communityId} />
+              )}
+              {route.page === 'schedules' && (
+                <SchedulesPage key={route.communityId} communityId={route.communityId} />
+              )}
+              {route.page === 'rankings' && (
+                <RankingsPage key={route.streetId ?? ''} streetId={route.streetId} />
               )}
             </Services.Provider>
           )}

@@ -111,16 +111,75 @@ export async function pkceChallenge(verifier: string): Promise<string> {
   return base64UrlEncode(new Uint8Array(digest));
 }
 
+/** Where the browser signs in, trades the code for tokens, and signs out. */
+type Endpoints = { authorize: string; token: string; logout: ((returnTo: string) => string) | undefined };
+
+const discovered = new Map<string, Promise<Endpoints>>();
+
 /**
- * AWS: sends the browser to Cognito's managed login (authorization code with PKCE). The verifier
- * and state stay in this tab's sessionStorage until Cognito sends the browser back.
+ * The endpoints of the identity provider: Cognito's managed login under its domain, or those an
+ * OpenID Connect issuer names in its discovery document (read once per page load). Undefined
+ * when `config.json` names neither.
  */
-export async function beginCognitoSignIn(config: AwsConfig): Promise<void> {
-  if (!config.cognitoDomain) throw new Error('config.json has no cognitoDomain');
+async function endpointsOf(config: AwsConfig): Promise<Endpoints | undefined> {
+  const domain = config.cognitoDomain;
+  if (domain) {
+    return {
+      authorize: `${domain}/oauth2/authorize`,
+      token: `${domain}/oauth2/token`,
+      logout: (returnTo) =>
+        `${domain}/logout?${new URLSearchParams({ client_id: config.clientId, logout_uri: returnTo })}`,
+    };
+  }
+  const issuer = config.issuer;
+  if (!issuer) return undefined;
+  let found = discovered.get(issuer);
+  if (!found) {
+    found = discover(issuer, config.clientId);
+    discovered.set(issuer, found);
+    found.catch(() => discovered.delete(issuer));
+  }
+  return found;
+}
+
+async function discover(issuer: string, clientId: string): Promise<Endpoints> {
+  const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+  const body: unknown = await response.json().catch(() => undefined);
+  const field = (name: string): string | undefined => {
+    const value =
+      typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+    return typeof value === 'string' && value.startsWith('https://') ? value : undefined;
+  };
+  const authorize = field('authorization_endpoint');
+  const token = field('token_endpoint');
+  if (!response.ok || !authorize || !token)
+    throw new Error(`the identity provider's discovery document (${issuer}): HTTP ${response.status}`);
+  const endSession = field('end_session_endpoint');
+  return {
+    authorize,
+    token,
+    logout: endSession
+      ? (returnTo) =>
+          `${endSession}?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: returnTo })}`
+      : undefined,
+  };
+}
+
+/** Whether `config.json` says where to sign in. */
+export const signInConfigured = (config: AwsConfig): boolean =>
+  config.cognitoDomain !== null || config.issuer !== null;
+
+/**
+ * AWS: sends the browser to the identity provider's sign-in (authorization code with PKCE). The
+ * verifier and state stay in this tab's sessionStorage until the provider sends the browser back.
+ */
+export async function beginSignIn(config: AwsConfig): Promise<void> {
+  const endpoints = await endpointsOf(config);
+  if (!endpoints) throw new Error('config.json has no cognitoDomain or issuer');
   const verifier = randomToken(48);
   const state = randomToken(24);
   sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
-  const url = new URL(`${config.cognitoDomain}/oauth2/authorize`);
+  const url = new URL(endpoints.authorize);
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: config.clientId,
@@ -134,11 +193,11 @@ export async function beginCognitoSignIn(config: AwsConfig): Promise<void> {
 }
 
 /**
- * AWS: when Cognito has sent the browser back with `?code=…&state=…`, exchanges the code for
- * tokens and keeps the ID token (it carries `cognito:groups` and `custom:communities`). Returns
- * undefined when this page load is not such a return.
+ * AWS: when the identity provider has sent the browser back with `?code=…&state=…`, exchanges
+ * the code for tokens and keeps the ID token (it carries `cognito:groups` and
+ * `custom:communities`). Returns undefined when this page load is not such a return.
  */
-export async function completeCognitoSignIn(config: AwsConfig): Promise<Session | undefined> {
+export async function completeSignIn(config: AwsConfig): Promise<Session | undefined> {
   const params = new URLSearchParams(location.search);
   const code = params.get('code');
   const error = params.get('error');
@@ -147,11 +206,12 @@ export async function completeCognitoSignIn(config: AwsConfig): Promise<Session 
   sessionStorage.removeItem(PKCE_KEY);
   const stored = pending ? (JSON.parse(pending) as { verifier?: string; state?: string; hash?: string }) : {};
   history.replaceState(null, '', `${location.pathname}${stored.hash ?? ''}`);
-  if (error) throw new Error(`Cognito: ${params.get('error_description') ?? error}`);
-  if (!config.cognitoDomain) throw new Error('config.json has no cognitoDomain');
+  if (error) throw new Error(`sign-in: ${params.get('error_description') ?? error}`);
+  const endpoints = await endpointsOf(config);
+  if (!endpoints) throw new Error('config.json has no cognitoDomain or issuer');
   if (!stored.verifier || stored.state !== params.get('state'))
     throw new Error('the sign-in answer does not match this tab; sign in again');
-  const response = await fetch(`${config.cognitoDomain}/oauth2/token`, {
+  const response = await fetch(endpoints.token, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -165,19 +225,19 @@ export async function completeCognitoSignIn(config: AwsConfig): Promise<Session 
   const body: unknown = await response.json().catch(() => undefined);
   const idToken =
     typeof body === 'object' && body !== null ? (body as { id_token?: unknown }).id_token : undefined;
-  if (!response.ok || typeof idToken !== 'string') throw new Error(`Cognito token: HTTP ${response.status}`);
+  if (!response.ok || typeof idToken !== 'string') throw new Error(`token: HTTP ${response.status}`);
   return keep(idToken);
 }
 
-/** Forgets the session; in AWS also ends the Cognito session and comes back to this page. */
+/** Forgets the session; in AWS also ends the provider's session and comes back to this page. */
 export function signOut(config: LocalConfig | AwsConfig): void {
   sessionStorage.removeItem(SESSION_KEY);
-  if (config.mode === 'aws' && config.cognitoDomain) {
-    const url = new URL(`${config.cognitoDomain}/logout`);
-    url.search = new URLSearchParams({
-      client_id: config.clientId,
-      logout_uri: redirectUriOf(config),
-    }).toString();
-    location.assign(url.toString());
-  }
+  if (config.mode !== 'aws') return;
+  void endpointsOf(config)
+    .then((endpoints) => {
+      const logout = endpoints?.logout;
+      if (logout) location.assign(logout(redirectUriOf(config)));
+      else location.reload();
+    })
+    .catch(() => location.reload());
 }

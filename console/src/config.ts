@@ -7,14 +7,18 @@ export type DemoUser = { sub: string; groups: Group[]; communities: string[] };
 export type LocalConfig = { mode: 'local'; apiUrl: string; demoUsers: DemoUser[] };
 
 /**
- * `config.json` as the CDK deployment writes it: where the API is and how to sign in with
- * Cognito's managed login (authorization code + PKCE).
+ * `config.json` as the CDK deployment writes it: where the API is and how to sign in, with the
+ * authorization code flow and PKCE, at Cognito's managed login or at the OpenID Connect provider
+ * of the office's own (the AWS China regions, where Cognito user pools are not offered).
  */
 export type AwsConfig = {
   mode: 'aws';
   apiUrl: string;
   region: string;
-  userPoolId: string;
+  /** Cognito's user pool; null with an OpenID Connect provider of the office's own. */
+  userPoolId: string | null;
+  /** That provider's issuer: its discovery document names the endpoints. Null with Cognito. */
+  issuer: string | null;
   clientId: string;
   /** `https://<prefix>.auth.<region>.amazoncognito.com` or a custom domain; null until it is wired. */
   cognitoDomain: string | null;
@@ -52,16 +56,18 @@ export function parseConfig(raw: unknown): RuntimeConfig {
     return { mode: 'local', apiUrl: withoutTrailingSlash(optionalString(raw.apiUrl) ?? ''), demoUsers };
   }
   if (raw.mode === 'aws') {
-    const missing = ['apiUrl', 'region', 'userPoolId', 'clientId'].filter(
-      (key) => optionalString(raw[key]) === null,
-    );
+    const missing = ['apiUrl', 'region', 'clientId'].filter((key) => optionalString(raw[key]) === null);
+    const userPoolId = optionalString(raw.userPoolId);
+    const issuer = optionalString(raw.issuer);
+    if (userPoolId === null && issuer === null) missing.push('userPoolId or issuer');
     if (missing.length) throw new Error(`config.json lacks ${missing.join(', ')}`);
     const domain = optionalString(raw.cognitoDomain);
     return {
       mode: 'aws',
       apiUrl: withoutTrailingSlash(String(raw.apiUrl)),
       region: String(raw.region),
-      userPoolId: String(raw.userPoolId),
+      userPoolId,
+      issuer: issuer === null ? null : withoutTrailingSlash(issuer),
       clientId: String(raw.clientId),
       cognitoDomain:
         domain === null

@@ -131,6 +131,7 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
 
       <footer class="community-foot">
         <a href={hrefOf({ page: 'roster', communityId: id })}>{t('openRoster')}</a>
+        <a href={hrefOf({ page: 'schedules', communityId: id })}>{t('openSchedules')}</a>
       </footer>
 
       {dialog && (

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { beginCognitoSignIn, type Session, signInLocal } from './auth';
+import { beginSignIn, type Session, signInConfigured, signInLocal } from './auth';
 import type { DemoUser, RuntimeConfig } from './config';
 import { useI18n } from './i18n';
 import { ErrorNote, messageOf } from './ui';
 
-/** Locally: one button per demo user. In AWS: Cognito's managed login. */
+/** Locally: one button per demo user. In AWS: the identity provider's sign-in (Cognito, or the office's own). */
 export function SignIn(props: { config: RuntimeConfig; onSignedIn: (session: Session) => void }) {
   const { t, labels } = useI18n();
   const [busy, setBusy] = useState<string>();
@@ -29,7 +29,7 @@ export function SignIn(props: { config: RuntimeConfig; onSignedIn: (session: Ses
     setBusy('cognito');
     setError(undefined);
     try {
-      await beginCognitoSignIn(config);
+      await beginSignIn(config);
     } catch (e) {
       setError(messageOf(e));
       setBusy(undefined);
@@ -69,7 +69,7 @@ export function SignIn(props: { config: RuntimeConfig; onSignedIn: (session: Ses
       ) : (
         <>
           <p>{t('signInAwsIntro')}</p>
-          {config.cognitoDomain ? (
+          {signInConfigured(config) ? (
             <button
               type="button"
               class="button primary"

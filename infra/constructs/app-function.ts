@@ -5,6 +5,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
+import { inChina } from '../partition';
 
 /** The repository root: the functions, the lock file and the tsconfig live here. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
@@ -20,6 +21,8 @@ export type AppFunctionProps = {
   memorySize?: number;
   logRetention?: RetentionDays;
   description?: string;
+  /** Shell commands that put more files into the bundle directory after esbuild has written it. */
+  afterBundling?: (outputDir: string) => string[];
 } & Pick<NodejsFunctionProps, 'reservedConcurrentExecutions'>;
 
 /** Variables every function gets; a function's own are merged over them, never in place of them. */
@@ -34,6 +37,8 @@ const BASE_ENVIRONMENT = {
  * Every Lambda of the service, with the defaults in one place: Node.js 22 on ARM64, an ESM bundle
  * made by esbuild with source maps, JSON logs into a log group with a retention, X-Ray tracing,
  * and a role of its own that starts with nothing but writing to that log group and tracing.
+ * In the AWS China regions Lambda has no X-Ray integration, so functions there are not traced
+ * and their roles hold no X-Ray permission.
  */
 export class AppFunction extends NodejsFunction {
   /** The function's own role: whatever a construct grants it, it grants this function alone. */
@@ -52,6 +57,7 @@ export class AppFunction extends NodejsFunction {
       description: `pingji ${props.entry}`,
     });
     logGroup.grantWrite(role);
+    const traced = !inChina(scope);
     super(scope, id, {
       entry: join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
       handler: 'handler',
@@ -62,7 +68,7 @@ export class AppFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       description: props.description ?? `pingji ${props.entry}`,
-      tracing: Tracing.ACTIVE,
+      tracing: traced ? Tracing.ACTIVE : Tracing.DISABLED,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       role,
@@ -80,6 +86,16 @@ export class AppFunction extends NodejsFunction {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  props.afterBundling?.(outputDir) ?? [],
+              },
+            }
+          : {}),
       },
     });
     this.serviceRole = role;
@@ -91,12 +107,13 @@ export class AppFunction extends NodejsFunction {
         'Pinned to nodejs22.x on purpose: the bundles target node22 and the test suite runs on Node 22; ' +
         'the runtime moves when the project moves, not when Lambda ships a newer one.',
     });
-    this.acknowledgeOnPolicy({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level ' +
-        'permissions. Every other statement of this policy names its resources (test/infra asserts it).',
-    });
+    if (traced)
+      this.acknowledgeOnPolicy({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level ' +
+          'permissions. Every other statement of this policy names its resources (test/infra asserts it).',
+      });
   }
 
   /**

@@ -10,9 +10,12 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
+import { type HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AllowedMethods,
   CachePolicy,
+  type CfnDistribution,
   Distribution,
   HeadersFrameOption,
   HeadersReferrerPolicy,
@@ -33,25 +36,63 @@ import {
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildConsoleSync } from '../../console/build';
-import { PROJECT_ROOT } from './app-function';
+import type { ConsoleDomainSettings } from '../settings';
+import { AppFunction, PROJECT_ROOT } from './app-function';
+
+/** How the console signs people in: Cognito's managed login, or the office's OpenID Connect provider. */
+export type ConsoleSignIn =
+  | {
+      kind: 'cognito';
+      /** The user pool and app client the console signs in with. */
+      userPool: IUserPool;
+      client: IUserPoolClient;
+      /**
+       * Cognito's managed-login domain (`https://<prefix>.auth.<region>.amazoncognito.com` or a custom
+       * domain). Until it is wired, `config.json` carries `null` and the sign-in page says so.
+       */
+      cognitoDomain?: string | undefined;
+    }
+  | {
+      kind: 'oidc';
+      /** The issuer; the page finds its endpoints in the issuer's discovery document. */
+      issuer: string;
+      /** The console's client id at that provider: the audience the API's authorizer accepts. */
+      clientId: string;
+    };
+
+/**
+ * Where the console is served from. `cloudfront`: a private bucket behind CloudFront (commercial
+ * regions). `cloudfront-china`: the same under an ICP-filed domain with its IAM certificate (the
+ * China regions, where CloudFront serves nothing on its own `*.cloudfront.cn` name). `api`: from
+ * the HTTP API itself, `GET /` and `GET /{file}` (the China regions without such a domain).
+ */
+export type ConsoleHosting =
+  | { kind: 'cloudfront' }
+  | { kind: 'cloudfront-china'; domain: ConsoleDomainSettings }
+  | { kind: 'api'; httpApi: HttpApi };
 
 export type ConsoleProps = {
   /** The HTTP API's URL, written into the console's `config.json`. */
   apiUrl: string;
-  /** The user pool and app client the console signs in with. */
-  identity: { userPool: IUserPool; client: IUserPoolClient };
+  signIn: ConsoleSignIn;
+  /** CloudFront (the default), or the API. */
+  hosting?: ConsoleHosting | undefined;
   /**
-   * Cognito's managed-login domain (`https://<prefix>.auth.<region>.amazoncognito.com` or a custom
-   * domain). Until it is wired, `config.json` carries `null` and the sign-in page says so.
-   */
-  cognitoDomain?: string | undefined;
-  /**
-   * Where Cognito sends the browser back after sign-in: one of the app client's callback URLs,
-   * exactly. Defaults, in the page, to the page's own address (`https://<distribution>/`).
+   * Where the identity provider sends the browser back after sign-in: one of the client's callback
+   * URLs, exactly. Defaults, in the page, to the page's own address (`https://<distribution>/`).
    */
   redirectUri?: string | undefined;
   /** Keep the bucket when the stack is deleted (prod). */
   retain: boolean;
+};
+
+/** The security headers every console response carries, wherever it is served from. */
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': '',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
 };
 
 /** Cross-site framing, sniffing and referrers shut off; scripts and styles only from the console itself. */
@@ -68,19 +109,34 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+const headersWithPolicy = { ...CONSOLE_HEADERS, 'content-security-policy': CONTENT_SECURITY_POLICY };
+
 /**
- * The command console: the static site (`console/`) in a private, encrypted S3 bucket behind
- * CloudFront with origin access control, HTTPS only and security headers, and a `config.json`
- * beside `index.html` that tells the page where the API is and how to sign in.
+ * The command console: the static site (`console/`) and a `config.json` beside `index.html` that
+ * tells the page where the API is and how to sign in. In commercial regions it sits in a private,
+ * encrypted S3 bucket behind CloudFront with origin access control, HTTPS only and security
+ * headers. In the AWS China regions, where CloudFront needs an ICP-filed domain and has no origin
+ * access control, it is served by CloudFront under that domain (origin access identity), or,
+ * without one, by the HTTP API itself, which already answers on its own HTTPS address.
  */
 export class Console extends Construct {
-  readonly bucket: Bucket;
-  readonly distribution: Distribution;
+  readonly bucket?: Bucket;
+  readonly distribution?: Distribution;
+  /** The API-served console's function (hosting `api`). */
+  readonly site?: AppFunction;
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ConsoleProps) {
     super(scope, id);
-    this.bucket = new Bucket(this, 'Site', {
+    const hosting = props.hosting ?? { kind: 'cloudfront' };
+    const config = this.configOf(props);
+    if (hosting.kind === 'api') {
+      this.site = this.servedByApi(hosting.httpApi, config);
+      this.url = hosting.httpApi.apiEndpoint;
+      new CfnOutput(scope, 'ConsoleUrl', { value: `${this.url}/`, description: 'The command console' });
+      return;
+    }
+    const bucket = new Bucket(this, 'Site', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -90,6 +146,7 @@ export class Console extends Construct {
       // which leaves the bucket empty for CloudFormation to delete, without an extra function.
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    this.bucket = bucket;
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Pingji console security headers',
@@ -109,25 +166,52 @@ export class Console extends Construct {
       },
     });
 
+    const china = hosting.kind === 'cloudfront-china';
     this.distribution = new Distribution(this, 'Cdn', {
       comment: 'Pingji command console',
       defaultRootObject: 'index.html',
-      httpVersion: HttpVersion.HTTP2_AND_3,
+      // CloudFront in China: HTTP/2, origin access identity (no origin access control there), and
+      // a cache policy of the stack's own rather than a managed one.
+      httpVersion: china ? HttpVersion.HTTP2 : HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_ALL,
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: china
+          ? S3BucketOrigin.withOriginAccessIdentity(bucket)
+          : S3BucketOrigin.withOriginAccessControl(bucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        cachePolicy: china
+          ? new CachePolicy(this, 'Caching', {
+              comment: 'Pingji console: static files, revalidated on every load (no-cache)',
+              defaultTtl: Duration.days(1),
+              enableAcceptEncodingGzip: true,
+              enableAcceptEncodingBrotli: true,
+            })
+          : CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
         compress: true,
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    if (hosting.kind === 'cloudfront-china') {
+      // The L2 distribution takes ACM certificates only; China's CloudFront takes one from IAM.
+      const cfn = this.distribution.node.defaultChild as CfnDistribution;
+      cfn.addPropertyOverride('DistributionConfig.Aliases', [hosting.domain.domainName]);
+      cfn.addPropertyOverride('DistributionConfig.ViewerCertificate', {
+        IamCertificateId: hosting.domain.certificateId,
+        SslSupportMethod: 'sni-only',
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+      });
+      this.url = `https://${hosting.domain.domainName}`;
+      new CfnOutput(scope, 'ConsoleCdnDomain', {
+        value: this.distribution.distributionDomainName,
+        description: `Point a CNAME record for ${hosting.domain.domainName} at this name`,
+      });
+    } else {
+      this.url = `https://${this.distribution.distributionDomainName}`;
+    }
 
-    const stack = Stack.of(this);
     const deployment = new BucketDeployment(this, 'Deploy', {
-      destinationBucket: this.bucket,
+      destinationBucket: bucket,
       sources: [
         // Built at synth time by the console's own build (esbuild, in-process): no Docker, no network.
         Source.asset(join(PROJECT_ROOT, 'console'), {
@@ -143,16 +227,7 @@ export class Console extends Construct {
             },
           },
         }),
-        Source.jsonData('config.json', {
-          mode: 'aws',
-          apiUrl: props.apiUrl,
-          region: stack.region,
-          userPoolId: props.identity.userPool.userPoolId,
-          clientId: props.identity.client.userPoolClientId,
-          cognitoDomain: props.cognitoDomain ?? null,
-          redirectUri: props.redirectUri ?? null,
-          scopes: ['openid', 'email', 'profile'],
-        }),
+        Source.jsonData('config.json', { mode: config.mode, apiUrl: props.apiUrl, ...config }),
       ],
       // Fixed file names: browsers revalidate each load, and the deployment invalidates the cache.
       cacheControl: [CacheControl.noCache()],
@@ -162,20 +237,96 @@ export class Console extends Construct {
       retainOnDelete: props.retain,
     });
 
-    this.acknowledgeFindings(deployment);
+    this.acknowledgeFindings(bucket, this.distribution, deployment, china);
     new CfnOutput(scope, 'ConsoleUrl', { value: this.url, description: 'The command console' });
   }
 
+  /** `config.json` but for the API's address: how the page signs in. */
+  private configOf(props: ConsoleProps): Record<string, unknown> {
+    const region = Stack.of(this).region;
+    const redirectUri = props.redirectUri ?? null;
+    const scopes = ['openid', 'email', 'profile'];
+    if (props.signIn.kind === 'cognito') {
+      return {
+        mode: 'aws',
+        region,
+        userPoolId: props.signIn.userPool.userPoolId,
+        clientId: props.signIn.client.userPoolClientId,
+        cognitoDomain: props.signIn.cognitoDomain ?? null,
+        redirectUri,
+        scopes,
+      };
+    }
+    return {
+      mode: 'aws',
+      region,
+      issuer: props.signIn.issuer,
+      clientId: props.signIn.clientId,
+      cognitoDomain: null,
+      redirectUri,
+      scopes,
+    };
+  }
+
+  /**
+   * The console from the HTTP API: a function holding the built site answers `GET /` and
+   * `GET /{file}` (the API's own routes are more specific and keep winning), with the security
+   * headers CloudFront would add and a `config.json` that names the API at the address asked.
+   */
+  private servedByApi(httpApi: HttpApi, config: Record<string, unknown>): AppFunction {
+    const site = new AppFunction(this, 'SiteFunction', {
+      entry: 'console/serve',
+      memorySize: 256,
+      environment: {
+        PINGJI_CONSOLE_CONFIG: JSON.stringify(config),
+        PINGJI_CONSOLE_HEADERS: JSON.stringify(headersWithPolicy),
+      },
+      // The built console goes into the function's bundle, beside index.mjs.
+      afterBundling: (outputDir) => [
+        `"${join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx')}" "${join(PROJECT_ROOT, 'console', 'build.ts')}" "${outputDir}/site"`,
+      ],
+    });
+    const integration = new HttpLambdaIntegration('ConsoleIntegration', site);
+    for (const path of ['/', '/{file}']) {
+      const [route] = httpApi.addRoutes({
+        path,
+        methods: [HttpMethod.GET],
+        integration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      if (route)
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            `GET ${path} serves the console's static files and config.json to a browser that has not signed ` +
+            'in yet; every data request the page makes goes to the authorised routes.',
+        });
+    }
+    return site;
+  }
+
   /** Why the AwsSolutions findings on the site and on CDK's deployment function are accepted. */
-  private acknowledgeFindings(deployment: BucketDeployment): void {
-    Validations.of(this.bucket).acknowledge({
+  private acknowledgeFindings(
+    bucket: Bucket,
+    distribution: Distribution,
+    deployment: BucketDeployment,
+    china: boolean,
+  ): void {
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'The bucket holds the public console build and is read only by this distribution through OAC; ' +
         'it is written only by the deployment. Access logs of static files would add cost and no insight: ' +
         'every action a user takes is an API call, logged by the API stage.',
     });
-    Validations.of(this.distribution).acknowledge(
+    if (china)
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR7',
+        reason:
+          'CloudFront in the AWS China regions has no origin access control; the origin access identity ' +
+          'is the way it reads a private bucket there.',
+      });
+    Validations.of(distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR3',
         reason:
@@ -210,7 +361,7 @@ export class Console extends Construct {
     if (policy) {
       const stack = Stack.of(this);
       const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-      const siteBucket = stack.resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
+      const siteBucket = stack.resolve((bucket.node.defaultChild as CfnBucket).logicalId);
       const assets = `arn:<AWS::Partition>:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-${region}/*`;
       const why =
         "CDK's BucketDeployment handler copies the built site from CDK's asset bucket into the site bucket " +

@@ -1,14 +1,22 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Policy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { streamBatchSize } from '../../shared/config';
-import { type SmsSettings, smsRatePerConsumer } from '../settings';
+import { TABLE } from '../../shared/table';
+import {
+  DEFAULT_SMS_PROVIDER,
+  type SmsProviderSettings,
+  type SmsSettings,
+  smsRatePerConsumer,
+} from '../settings';
 import { AppFunction } from './app-function';
 import type { Data } from './data';
 import { FailureQueue } from './failure-queue';
@@ -18,9 +26,23 @@ export type MessagingProps = {
   /** Variables every function of the service gets (table name, stage, service name). */
   environment: Record<string, string>;
   sms: SmsSettings;
+  /** Where SMS go; SNS when absent. */
+  provider?: SmsProviderSettings | undefined;
   /** Production keeps the topic key when the stack is deleted. */
   retain: boolean;
 };
+
+/**
+ * The fields of the provider secret besides the callback token, which the stack generates: the
+ * operator writes the provider's API key into them after the first deploy (docs/deploy.md).
+ */
+export const PROVIDER_SECRET_FIELDS = {
+  tencent: ['secretId', 'secretKey'],
+  aliyun: ['accessKeyId', 'accessKeySecret'],
+} as const;
+
+/** The field of the provider secret that holds the token the callback routes check. */
+export const CALLBACK_TOKEN_FIELD = 'callbackToken';
 
 /**
  * How the stream consumer reads the table's stream. Records are handled in order and every step
@@ -65,30 +87,56 @@ export function streamConsumerTimeout(ratePerSecond: number): Duration {
  */
 export class Messaging extends Construct {
   readonly consumer: AppFunction;
-  readonly inbound: AppFunction;
-  readonly inboundTopic: Topic;
-  readonly topicKey: Key;
+  /** SNS only: replies arrive from End User Messaging through this function. */
+  readonly inbound?: AppFunction;
+  readonly inboundTopic?: Topic;
+  readonly topicKey?: Key;
   /** Batches of stream records the consumer gave up on (their shard, sequence numbers and error). */
   readonly streamFailures: FailureQueue;
-  /** Replies SNS could not deliver to the function, or that failed after Lambda's retries. */
-  readonly inboundFailures: FailureQueue;
+  /** SNS only: replies SNS could not deliver to the function, or that failed after Lambda's retries. */
+  readonly inboundFailures?: FailureQueue;
+  /** Tencent Cloud or Alibaba Cloud: their API key and the callback token. */
+  readonly providerSecret?: ISecret;
+  /** Simulated: the phones every SMS lands on, instead of a real network. */
+  readonly phones?: TableV2;
+  readonly provider: SmsProviderSettings;
   /** Messages a second each consumer sends (`PINGJI_SMS_RATE`). */
   readonly ratePerConsumer: number;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
     const { data, sms } = props;
+    const provider = props.provider ?? DEFAULT_SMS_PROVIDER;
+    this.provider = provider;
     this.ratePerConsumer = smsRatePerConsumer(sms);
+    if (provider.provider === 'tencent' || provider.provider === 'aliyun') {
+      this.providerSecret = this.providerSecretFor(provider.provider, provider.secretArn, props.retain);
+    }
+    if (provider.provider === 'simulated') {
+      this.phones = new TableV2(this, 'SimulatedPhones', {
+        // The simulated phone network keys its table as the service's table is keyed.
+        partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+        billing: Billing.onDemand(),
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    }
 
     this.streamFailures = new FailureQueue(this, 'StreamFailures');
     this.consumer = new AppFunction(this, 'StreamConsumer', {
       entry: 'messaging/stream',
       environment: {
         ...props.environment,
-        PINGJI_SMS_GATEWAY: 'sns',
+        ...this.providerEnvironment(),
         PINGJI_SMS_RATE: String(this.ratePerConsumer),
-        ...(sms.senderId ? { PINGJI_SMS_SENDER_ID: sms.senderId } : {}),
-        ...(sms.originationNumber ? { PINGJI_SMS_ORIGINATION_NUMBER: sms.originationNumber } : {}),
+        ...(provider.provider === 'sns' && sms.senderId ? { PINGJI_SMS_SENDER_ID: sms.senderId } : {}),
+        ...(provider.provider === 'sns' && sms.originationNumber
+          ? { PINGJI_SMS_ORIGINATION_NUMBER: sms.originationNumber }
+          : {}),
+        ...(this.phones ? { PINGJI_PHONE_TABLE: this.phones.tableName } : {}),
+        ...(provider.signName ? { PINGJI_SMS_SIGN_NAME: provider.signName } : {}),
+        ...(provider.sdkAppId ? { PINGJI_SMS_SDK_APP_ID: provider.sdkAppId } : {}),
+        ...(provider.templates ? { PINGJI_SMS_TEMPLATES: JSON.stringify(provider.templates) } : {}),
       },
       timeout: streamConsumerTimeout(this.ratePerConsumer),
       memorySize: 1024,
@@ -109,12 +157,96 @@ export class Messaging extends Construct {
         onFailure: new SqsDlq(this.streamFailures.queue),
       }),
     );
-    this.grantSmsToPhoneNumbers(this.consumer);
+    if (provider.provider === 'sns') this.grantSmsToPhoneNumbers(this.consumer);
+    this.providerSecret?.grantRead(this.consumer);
+    this.phones?.grantReadWriteData(this.consumer);
+    if (this.providerSecret && (!provider.signName || !provider.templates)) {
+      Annotations.of(this).addWarningV2(
+        'pingji:sms-templates',
+        `smsProvider ${provider.provider} without smsSignName and smsTemplates: the stream consumer will ` +
+          'refuse to start until they are set (docs/sms.md lists the templates to register).',
+      );
+    }
 
-    this.topicKey = new Key(this, 'TopicKey', {
+    if (provider.provider === 'simulated') {
+      Annotations.of(this).addWarningV2(
+        'pingji:sms-simulated',
+        'smsProvider simulated: no SMS leaves AWS, every message lands in the SimulatedPhones table. For a ' +
+          'trial before the SMS account is ready, never for a stack that must reach people.',
+      );
+    }
+    if (provider.provider === 'sns') {
+      const inbound = this.inboundFromEndUserMessaging(data, props.environment, props.retain);
+      this.inbound = inbound.fn;
+      this.inboundTopic = inbound.topic;
+      this.topicKey = inbound.key;
+      this.inboundFailures = inbound.failures;
+    }
+  }
+
+  /**
+   * What every function that speaks to the provider is told: which provider, and for Tencent
+   * Cloud and Alibaba Cloud where their secret is.
+   */
+  providerEnvironment(): Record<string, string> {
+    const { provider } = this.provider;
+    return {
+      PINGJI_SMS_PROVIDER: provider,
+      ...(provider === 'sns' || provider === 'simulated' ? { PINGJI_SMS_GATEWAY: provider } : {}),
+      ...(this.providerSecret ? { PINGJI_SMS_SECRET_ARN: this.providerSecret.secretArn } : {}),
+    };
+  }
+
+  /**
+   * Lets the provider's callback routes (`POST /sms/{provider}/{kind}`) read the secret, for the
+   * callback token: they and the stream consumer are the only functions that may.
+   */
+  grantCallbacks(functions: readonly AppFunction[]): void {
+    for (const fn of functions) {
+      for (const [name, value] of Object.entries(this.providerEnvironment())) fn.addEnvironment(name, value);
+      this.providerSecret?.grantRead(fn);
+    }
+  }
+
+  /**
+   * The secret with the provider's API key and the callback token: an existing one, or a new one
+   * whose callback token is generated and whose key fields the operator fills in.
+   */
+  private providerSecretFor(
+    provider: 'tencent' | 'aliyun',
+    arn: string | undefined,
+    retain: boolean,
+  ): ISecret {
+    if (arn) return Secret.fromSecretCompleteArn(this, 'ProviderSecret', arn);
+    const fields = Object.fromEntries(PROVIDER_SECRET_FIELDS[provider].map((field) => [field, '']));
+    const secret = new Secret(this, 'ProviderSecret', {
+      description: `Pingji ${provider} SMS: API key (${PROVIDER_SECRET_FIELDS[provider].join(', ')}) and callback token`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(fields),
+        generateStringKey: CALLBACK_TOKEN_FIELD,
+        excludePunctuation: true,
+        passwordLength: 48,
+      },
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The provider's API key is issued and rotated in the provider's console (Tencent Cloud CAM, Alibaba " +
+        'Cloud RAM), not by a rotation function; docs/deploy.md says how to write a new one into this secret.',
+    });
+    return secret;
+  }
+
+  /**
+   * SMS in through AWS End User Messaging: the topic its two-way channel publishes replies to,
+   * encrypted and only for this account, and the function subscribed to it.
+   */
+  private inboundFromEndUserMessaging(data: Data, environment: Record<string, string>, retain: boolean) {
+    const key = new Key(this, 'TopicKey', {
       description: 'Pingji inbound SMS topic',
       enableKeyRotation: true,
-      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     const endUserMessaging = new ServicePrincipal('sms-voice.amazonaws.com');
     // Only End User Messaging acting for this account, as the confused-deputy guidance asks.
@@ -122,7 +254,7 @@ export class Messaging extends Construct {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
       ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:*` },
     };
-    this.topicKey.addToResourcePolicy(
+    key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'EndUserMessagingPublishesEncrypted',
         principals: [endUserMessaging],
@@ -131,40 +263,39 @@ export class Messaging extends Construct {
         conditions: fromThisAccount,
       }),
     );
-    this.inboundTopic = new Topic(this, 'InboundSmsTopic', {
+    const topic = new Topic(this, 'InboundSmsTopic', {
       displayName: 'Pingji inbound SMS',
-      masterKey: this.topicKey,
+      masterKey: key,
       enforceSSL: true,
     });
-    this.inboundTopic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new PolicyStatement({
         sid: 'EndUserMessagingTwoWaySms',
         principals: [endUserMessaging],
         actions: ['sns:Publish'],
-        resources: [this.inboundTopic.topicArn],
+        resources: [topic.topicArn],
         conditions: fromThisAccount,
       }),
     );
 
-    this.inboundFailures = new FailureQueue(this, 'InboundFailures');
-    this.inbound = new AppFunction(this, 'InboundSms', {
+    const failures = new FailureQueue(this, 'InboundFailures');
+    const fn = new AppFunction(this, 'InboundSms', {
       entry: 'messaging/inbound-sms',
-      environment: props.environment,
+      environment,
       timeout: Duration.seconds(30),
     });
-    data.grant(this.inbound, 'write');
-    this.inbound.configureAsyncInvoke({
+    data.grant(fn, 'write');
+    fn.configureAsyncInvoke({
       retryAttempts: 2,
-      onFailure: new SqsDestination(this.inboundFailures.queue),
+      onFailure: new SqsDestination(failures.queue),
     });
-    this.inboundTopic.addSubscription(
-      new LambdaSubscription(this.inbound, { deadLetterQueue: this.inboundFailures.queue }),
-    );
+    topic.addSubscription(new LambdaSubscription(fn, { deadLetterQueue: failures.queue }));
 
     new CfnOutput(Stack.of(this), 'InboundSmsTopicArn', {
-      value: this.inboundTopic.topicArn,
+      value: topic.topicArn,
       description: 'Set as the two-way channel of the End User Messaging phone number volunteers reply to',
     });
+    return { fn, topic, key, failures };
   }
 
   /**

@@ -19,6 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { managementConsole } from '../partition';
 import type { AppFunction } from './app-function';
 
 /** The CloudWatch namespace the functions emit their metrics to (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
@@ -281,7 +282,7 @@ export class Monitoring extends Construct {
 
     new CfnOutput(stack, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(stack, 'DashboardUrl', {
-      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${dashboardName}`,
+      value: `${managementConsole(stack.region)}/cloudwatch/home?region=${stack.region}#dashboards:name=${dashboardName}`,
     });
   }
 }

@@ -42,6 +42,8 @@ export type ApiRequest<R extends RouteDef> = {
 export type Reply = {
   status: number;
   body?: unknown;
+  /** A body sent as it is (CSV), instead of as JSON; set its content type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
   /** The communities an audited write concerns, when the use case knows better than the route. */
   auditScopes?: string[];
@@ -68,7 +70,7 @@ export function toResult(reply: Reply, requestId: string): ApiResult {
   return {
     statusCode: reply.status,
     headers: { ...baseHeaders(requestId), ...reply.headers },
-    body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+    body: reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)),
   };
 }
 

@@ -9,8 +9,9 @@ import {
   streetInput,
   unitInput,
 } from '../domain/roster';
+import { drillScheduleInput } from '../domain/schedule';
+import { drillScheduleView, participationView, rankingQuery, rankingsView } from './planning-schemas';
 import {
-  activationListView,
   activationView,
   auditPageView,
   auditQuery,
@@ -20,11 +21,14 @@ import {
   checkInInput,
   communityDetailView,
   communityView,
+  historyPageView,
+  historyQuery,
   importResultView,
   memberListQuery,
   memberPageView,
   memberView,
   modeView,
+  reportQuery,
   reportView,
   standDownView,
   streetActivationView,
@@ -94,6 +98,23 @@ const memberParams = z
   .strict();
 
 export const routes = {
+  smsCallback: define({
+    method: 'POST',
+    path: '/sms/{provider}/{kind}',
+    fn: 'messaging/sms-callback',
+    summary: "Delivery receipts and replies from the SMS provider, in the provider's own format",
+    tag: 'messaging',
+    // The provider cannot sign in: the per-deployment token in the query is checked instead.
+    auth: false,
+    table: 'write',
+    params: z
+      .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies']) })
+      .strict(),
+    query: z.object({ token: z.string().max(256).optional() }),
+    body: z.array(z.record(z.string(), z.unknown())).max(1_000),
+    success: { status: 200, description: "The provider's acknowledgement" },
+    lambda: { timeoutSeconds: 10 },
+  }),
   health: define({
     method: 'GET',
     path: '/health',
@@ -372,18 +393,26 @@ export const routes = {
     method: 'GET',
     path: '/communities/{communityId}/activations',
     fn: 'switch/list-activations',
-    summary: 'The community’s activations and drills, newest first',
+    summary:
+      'The community’s activations and drills, newest first, with counts and rates; filter by drill or real and by date',
     tag: 'switch',
     auth: true,
     table: 'read',
     params: communityParams,
-    query: z
-      .object({
-        limit: z.coerce.number().int().min(1).max(100).default(20),
-        cursor: z.string().min(1).max(2048).optional(),
-      })
-      .strict(),
-    success: { status: 200, schema: activationListView, description: 'A page of activations' },
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
+  }),
+  listStreetActivations: define({
+    method: 'GET',
+    path: '/streets/{streetId}/activations',
+    fn: 'switch/list-street-activations',
+    summary: 'Every activation and drill of the street’s communities, newest first, with counts and rates',
+    tag: 'switch',
+    auth: true,
+    table: 'read',
+    params: z.object({ streetId: slug }).strict(),
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
   }),
   getMode: define({
     method: 'GET',
@@ -447,7 +476,12 @@ export const routes = {
     auth: true,
     table: 'read',
     params: activationParams,
-    success: { status: 200, schema: reportView, description: 'The report' },
+    query: reportQuery,
+    success: {
+      status: 200,
+      schema: reportView,
+      description: 'The report (JSON), or with `format=csv` one row per drafted person (UTF-8 with BOM)',
+    },
   }),
   getAudit: define({
     method: 'GET',
@@ -473,6 +507,86 @@ export const routes = {
     params: z.object({ streetId: slug }).strict(),
     query: auditQuery,
     success: { status: 200, schema: auditPageView, description: 'A page of audit entries' },
+  }),
+
+  // --- Planning: scheduled drills, rankings and participation ---
+  createDrillSchedule: define({
+    method: 'POST',
+    path: '/communities/{communityId}/drill-schedules',
+    fn: 'schedules/create',
+    summary: 'Schedule a drill: at that time it starts by itself, as if pressed',
+    tag: 'planning',
+    auth: true,
+    table: 'write',
+    params: communityParams,
+    body: drillScheduleInput,
+    success: { status: 201, schema: drillScheduleView, description: 'The schedule, pending' },
+    audit: {
+      action: 'drillSchedule.create',
+      target: 'schedule',
+      scopes: byCommunity,
+      details: (r) => ({
+        at: field(r.body, 'at'),
+        kind: field(r.body, 'kind'),
+        level: field(r.body, 'level'),
+      }),
+    },
+  }),
+  listDrillSchedules: define({
+    method: 'GET',
+    path: '/communities/{communityId}/drill-schedules',
+    fn: 'schedules/list',
+    summary: 'The community’s scheduled drills, soonest first, with what became of each',
+    tag: 'planning',
+    auth: true,
+    table: 'read',
+    params: communityParams,
+    success: {
+      status: 200,
+      schema: z.object({ items: z.array(drillScheduleView) }),
+      description: 'Schedules',
+    },
+  }),
+  cancelDrillSchedule: define({
+    method: 'DELETE',
+    path: '/communities/{communityId}/drill-schedules/{scheduleId}',
+    fn: 'schedules/cancel',
+    summary: 'Cancel a scheduled drill before it starts (409 once it has fired)',
+    tag: 'planning',
+    auth: true,
+    table: 'write',
+    params: z
+      .object({ communityId: slug, scheduleId: z.string().regex(/^[a-z0-9]{1,64}$/, 'not a schedule id') })
+      .strict(),
+    success: { status: 200, schema: drillScheduleView, description: 'The schedule, cancelled' },
+    audit: { action: 'drillSchedule.cancel', target: 'schedule', scopes: byCommunity },
+  }),
+  getRankings: define({
+    method: 'GET',
+    path: '/streets/{streetId}/rankings',
+    fn: 'planning/get-rankings',
+    summary: '周排名 / 月排行 / 年考评: the street’s grids and communities ranked over a week, month or year',
+    tag: 'planning',
+    auth: true,
+    table: 'read',
+    params: z.object({ streetId: slug }).strict(),
+    query: rankingQuery,
+    success: {
+      status: 200,
+      schema: rankingsView,
+      description: 'The rankings (empty when nothing started in the period)',
+    },
+  }),
+  getParticipation: define({
+    method: 'GET',
+    path: '/communities/{communityId}/members/{memberId}/participation',
+    fn: 'planning/get-participation',
+    summary: 'One person’s participation: how often called, answered and came',
+    tag: 'planning',
+    auth: true,
+    table: 'read',
+    params: memberParams,
+    success: { status: 200, schema: participationView, description: 'The participation record' },
   }),
 } as const;
 

@@ -1,21 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { startAwsSite } from './support/aws-site';
+import { launchTestBrowser, type TestBrowser } from './support/browser';
 
-/** Debian's Chromium; `.ci/run` installs it with apt. Playwright never downloads a browser here. */
-const CHROMIUM = process.env.PINGJI_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
 const TABLET = { width: 1024, height: 768 };
@@ -26,24 +16,14 @@ type Watched = { page: Page; context: BrowserContext; errors: string[] };
 
 describe('the command console in a real browser', () => {
   let stack: LocalStack;
-  let browser: Browser | undefined;
+  let browser: TestBrowser | undefined;
   const opened: Watched[] = [];
 
-  /** Set when Chromium is missing: every test then fails with it, none is skipped. */
-  let missing: Error | undefined;
-
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      missing = new Error(
-        `Chromium is not at ${CHROMIUM}. Install Debian's Chromium (apt-get install -y chromium; .ci/run does) ` +
-          'or point PINGJI_CHROMIUM at a Chromium binary.',
-      );
-      return;
-    }
     mkdirSync(SHOTS, { recursive: true });
     const [started, launched] = await Promise.allSettled([
       startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 2 }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+      launchTestBrowser(),
     ]);
     // Keep whichever started, so afterAll stops it even when the other failed.
     if (started.status === 'fulfilled') stack = started.value;
@@ -51,11 +31,6 @@ describe('the command console in a real browser', () => {
     if (started.status === 'rejected') throw started.reason;
     if (launched.status === 'rejected') throw launched.reason;
   });
-
-  /** Fails the test at once, with the reason, when the browser could not be had. */
-  function requireBrowser(): void {
-    if (missing) throw missing;
-  }
 
   afterAll(async () => {
     for (const { context } of opened) await context.close().catch(() => undefined);
@@ -113,7 +88,6 @@ describe('the command console in a real browser', () => {
     page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
   it('takes a duty officer from the key to the board, a phone reply, a check-in and the stand-down', async () => {
-    requireBrowser();
     const { page, errors } = await open(DESKTOP);
 
     // Chinese by default, and the demo users offered one per role.
@@ -233,7 +207,6 @@ describe('the command console in a real browser', () => {
   });
 
   it('fits a phone-sized screen without horizontal scrolling', async () => {
-    requireBrowser();
     const { page, errors } = await open(PHONE);
     await signIn(page, 'demo-duty-officer');
     await page.locator('[data-community="dongguan"] .grid-tile').first().waitFor();
@@ -243,7 +216,6 @@ describe('the command console in a real browser', () => {
   });
 
   it('lets a planner run only drills, marks the drill everywhere, and remembers English', async () => {
-    requireBrowser();
     const { page, errors } = await open(TABLET);
     await signIn(page, 'demo-planner');
     const card = page.locator('[data-community="dongguan"]');
@@ -317,7 +289,6 @@ describe('the command console in a real browser', () => {
   });
 
   it('signs in through Cognito with the authorization code and PKCE in AWS mode, without simulated phones', async () => {
-    requireBrowser();
     const site = await startAwsSite({
       apiUrl: stack.url,
       mintIdToken: () =>

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../infra/pingji-stack';
-import { buildApp, STAGES, stackName } from './support/synth';
+import { buildApp, CHINA_TEST_REGION, STAGES, type StackOptions, stackName } from './support/synth';
 
 /**
  * cdk-nag 3 is a CDK policy-validation plugin (`Validations.of(app).addPlugins(...)`), not an
@@ -30,19 +30,52 @@ function ownerOf(path: string, stage: Stage): string {
 /** The constructs the stack is built from, each the owner of its findings. */
 const OWNERS = ['Data', 'Identity', 'Api', 'Messaging', 'Timers', 'Monitoring', 'Console'];
 
-const findingsByStage = new Map<Stage, Finding[]>();
+const findingsByStage = new Map<string, Finding[]>();
 
-/** Every finding the pack reports and nobody acknowledged, for the app of a stage (synthesised once). */
-function unacknowledged(stage: Stage): Finding[] {
-  const cached = findingsByStage.get(stage);
+/** The China stacks: the console on the API (prod, Tencent) and on an ICP-filed domain (dev, Alibaba). */
+const CHINA_OPTIONS: Record<Stage, StackOptions> = {
+  prod: {
+    identity: {
+      kind: 'oidc',
+      issuer: 'https://idp.example.gov.cn/realms/pingji',
+      audiences: ['pingji-console'],
+    },
+    smsProvider: { provider: 'tencent' },
+  },
+  dev: {
+    identity: {
+      kind: 'oidc',
+      issuer: 'https://idp.example.gov.cn/realms/pingji',
+      audiences: ['pingji-console'],
+    },
+    smsProvider: { provider: 'aliyun' },
+    consoleDomain: { domainName: 'pingji.example.gov.cn', certificateId: 'ASCACKCEVSQ6C2EXAMPLE' },
+  },
+};
+
+/**
+ * Every finding the pack reports and nobody acknowledged, for the app of a stage (synthesised
+ * once), in a commercial region or in China.
+ */
+function unacknowledged(stage: Stage, where: 'commercial' | 'china' = 'commercial'): Finding[] {
+  const cacheKey = `${stage}/${where}`;
+  const cached = findingsByStage.get(cacheKey);
   if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), 'pingji-nag-'));
   try {
-    const { app } = buildApp(stage, { alarmEmail: 'duty@example.org' }, outdir);
+    const { app } =
+      where === 'china'
+        ? buildApp(
+            stage,
+            { alarmEmail: 'duty@example.org', ...CHINA_OPTIONS[stage] },
+            outdir,
+            CHINA_TEST_REGION,
+          )
+        : buildApp(stage, { alarmEmail: 'duty@example.org' }, outdir);
     // Synthesise first, so aspects (tags, removal policies) have run as they do for `cdk synth`.
     app.synth();
     const findings = flattenViolations(new AwsSolutionsChecks(app).validateScope(app).violations);
-    findingsByStage.set(stage, findings);
+    findingsByStage.set(cacheKey, findings);
     return findings;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -114,5 +147,11 @@ describe.each(STAGES)('cdk-nag AwsSolutions on the %s stack', (stage) => {
     expect(
       wildcard.filter((a) => !/\/(DefaultPolicy|SmsToPhoneNumbers)$/.test(a.path)).map((a) => a.path),
     ).toEqual([]);
+  });
+});
+
+describe.each(STAGES)('cdk-nag AwsSolutions on the %s stack in China', (stage) => {
+  it('has no finding left unfixed and unacknowledged', () => {
+    expect(unacknowledged(stage, 'china').map((f) => `${f.severity} ${f.rule} at ${f.path}`)).toEqual([]);
   });
 });

@@ -91,7 +91,12 @@ type FunctionAccess = {
   sms?: boolean;
   /** Where it hands what failed for good: the stream mapping's on-failure destination or Lambda's. */
   failureQueue?: 'stream' | 'async';
+  /** Creates and deletes drill schedules (EventBridge Scheduler), passing the scheduler its role. */
+  schedules?: boolean;
 };
+
+/** The routes that arm and disarm scheduled drills. */
+const SCHEDULING_ROUTES = new Set(['schedules/create', 'schedules/cancel']);
 
 /** The functions that serve no route: the stream consumer, the inbound SMS handler, the sweep. */
 const BACKGROUND_FUNCTIONS: ReadonlyArray<[string, FunctionAccess]> = [
@@ -104,13 +109,17 @@ const BACKGROUND_FUNCTIONS: ReadonlyArray<[string, FunctionAccess]> = [
     { entry: 'messaging/inbound-sms', table: 'write', failureQueue: 'async' },
   ],
   ['the sweep (timers/sweep) [table: write]', { entry: 'timers/sweep', table: 'write' }],
+  [
+    'the scheduled drill (timers/scheduled-drill) [table: write]',
+    { entry: 'timers/scheduled-drill', table: 'write' },
+  ],
 ];
 
 /** Every function of the service with what it is for: one per route, and the background ones. */
 const accessCases = (): Array<[string, FunctionAccess]> => [
   ...allRoutes.map((route): [string, FunctionAccess] => [
     `${routeKeyOf(route)} [table: ${route.table}]`,
-    { entry: route.fn, table: route.table },
+    { entry: route.fn, table: route.table, schedules: SCHEDULING_ROUTES.has(route.fn) },
   ]),
   ...BACKGROUND_FUNCTIONS,
 ];
@@ -325,7 +334,7 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
       },
     );
 
-    it.each(routeCases(allRoutes.filter((route) => routeKeyOf(route) !== 'GET /health')))(
+    it.each(routeCases(allRoutes.filter((route) => route.auth)))(
       '%s needs a JWT from the Cognito user pool client',
       (_key, route) => {
         const { props } = routeResource(cfn(), route);
@@ -630,6 +639,7 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
         ...(access.stream ? DYNAMODB_STREAM_READ : []),
         ...(access.failureQueue ? FAILURE_QUEUE_SEND : []),
         ...(access.sms ? ['sns:publish'] : []),
+        ...(access.schedules ? ['scheduler:createschedule', 'scheduler:deleteschedule', 'iam:passrole'] : []),
       ]);
       const actions = allows.flatMap((s) => s.actions.map((a) => a.toLowerCase()));
 

@@ -12,9 +12,12 @@ import { type CfnTemplate, cfnTemplate } from './cfn';
 
 /**
  * The region the tests synthesise for. The table's replica settings need a concrete region; this
- * is the default `infra/app.ts` falls back to. (Not a China region: the app refuses those.)
+ * is the default `infra/app.ts` falls back to.
  */
 export const TEST_REGION = 'ap-southeast-1';
+
+/** The AWS China region the China stack's tests synthesise for (Beijing, `aws-cn`). */
+export const CHINA_TEST_REGION = 'cn-north-1';
 
 export const STAGES: readonly Stage[] = ['dev', 'prod'];
 
@@ -48,6 +51,7 @@ export function buildApp(
   stage: Stage,
   options: StackOptions = {},
   outdir?: string,
+  region: string = TEST_REGION,
 ): { app: App; stack: PingjiStack } {
   const app = new App({
     ...(outdir ? { outdir } : {}),
@@ -56,20 +60,27 @@ export function buildApp(
     // every test file; the real `cdk synth` test runs it.
     builtinCloudFormationValidation: false,
   });
-  const stack = new PingjiStack(app, stackName(stage), { ...options, stage, env: { region: TEST_REGION } });
+  const stack = new PingjiStack(app, stackName(stage), { ...options, stage, env: { region } });
   return { app, stack };
 }
 
 const synthesised = new Map<string, Synthesised>();
 
-/** The stack of a stage (with these options), synthesised in-process once per test file and reused. */
-export function synthStack(stage: Stage, options: StackOptions = {}): Synthesised {
-  const cacheKey = JSON.stringify([stage, options]);
+/**
+ * The stack of a stage (with these options, in this region), synthesised in-process once per test
+ * file and reused.
+ */
+export function synthStack(
+  stage: Stage,
+  options: StackOptions = {},
+  region: string = TEST_REGION,
+): Synthesised {
+  const cacheKey = JSON.stringify([stage, options, region]);
   const cached = synthesised.get(cacheKey);
   if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), 'pingji-infra-test-'));
   try {
-    const { stack } = buildApp(stage, options, outdir);
+    const { stack } = buildApp(stage, options, outdir, region);
     const template = Template.fromStack(stack);
     const result = { template, cfn: cfnTemplate.parse(template.toJSON()) };
     synthesised.set(cacheKey, result);

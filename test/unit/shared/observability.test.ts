@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { logger, maskPhonesIn } from '../../../shared/observability';
+import { logger, maskPhonesIn, metrics } from '../../../shared/observability';
 
 describe('maskPhonesIn', () => {
   it.each([
@@ -100,5 +100,27 @@ describe('logger', () => {
       epochMs: 1763800000000,
       drafted: 42,
     });
+  });
+});
+
+describe('the metrics library speaks through the service logger', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('says nothing when an invocation recorded no metric', () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const stdout = vi.spyOn(process.stdout, 'write');
+    metrics.publishStoredMetrics();
+    expect(warn).not.toHaveBeenCalled();
+    expect(stdout).not.toHaveBeenCalled();
+  });
+
+  it('still warns, through the logger, about a dimension it refuses', () => {
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    metrics.addDimension('', 'empty name');
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining("doesn't meet the requirements"),
+      expect.anything(),
+    );
+    metrics.clearDimensions();
   });
 });

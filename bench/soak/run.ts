@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,6 +10,7 @@ import { freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { type CheckInStatus, canCheckIn, type DrafteeStatus } from '../../shared/domain/activation';
 import { INCIDENT_KINDS, LEVELS } from '../../shared/domain/incident';
 import { parseReply } from '../../shared/domain/reply';
+import { alertFigures, dedupeKeyOf } from './checks';
 import { SoakClient } from './client';
 import { SoakService } from './service';
 import {
@@ -276,19 +277,7 @@ async function main(): Promise<void> {
     const sent = await sentByKey(doc, `${TABLE}-phones`);
     const figures = service.streamFigures();
 
-    const keyOf = (d: SoakDraftee, m: string) => `${d.pk}/${d.sk}/${m}`;
-    let alertsLost = 0;
-    for (const a of world.activations) {
-      if (!fullySent.has(a.activationId)) continue;
-      const count = world.draftees.filter((d) => d.activationId === a.activationId).length;
-      alertsLost += Math.max(0, (world.plannedBy.get(a.activationId) ?? 0) - count);
-    }
-    for (const d of world.draftees) {
-      const alert = d.outbox.alert;
-      if (!alert) continue;
-      if (alert.state === 'sent' && !sent.get(keyOf(d, 'alert'))) alertsLost++;
-      if (fullySent.has(d.activationId) && alert.state === 'cancelled') alertsLost++;
-    }
+    const alerts = alertFigures(world, sent, fullySent);
     const doubled = [...sent.entries()].filter(([, n]) => n > 1);
     const alertsDoubled = doubled.filter(([k]) => k.endsWith('/alert')).length;
     const byKey = new Map(world.draftees.map((d) => [`${d.activationId}/${d.memberId}`, d]));
@@ -303,7 +292,8 @@ async function main(): Promise<void> {
     const smsCount = [...sent.values()].reduce((a, b) => a + b, 0);
 
     const rows: [string, number | string, boolean][] = [
-      ['alerts lost', alertsLost, alertsLost === 0],
+      ['alerts lost', alerts.lost, alerts.lost === 0],
+      ['alerts delivered but recorded unsent', alerts.deliveredUnrecorded, alerts.deliveredUnrecorded === 0],
       ['alerts doubled', alertsDoubled, alertsDoubled === 0],
       ['other messages doubled', doubled.length - alertsDoubled, doubled.length === alertsDoubled],
       ['check-ins dropped', checkInsDropped, checkInsDropped === 0],
@@ -333,7 +323,32 @@ async function main(): Promise<void> {
     console.log(
       `| stream records per SMS | ${(figures.records / Math.max(1, smsCount)).toFixed(2)} (${figures.records} / ${smsCount}) | — |`,
     );
+    console.log(
+      `\nNot counted as lost (cancelled unsent by their call-out's stand-down): ${alerts.cancelledByStandDown} alerts of call-outs stood down mid-send, ` +
+        `${alerts.cancelledReserves} of reserves called in during the reply storm; and ${alerts.neverDrafted} plan entries of activations stood down ` +
+        "before their plan became draftees (never drafted, never alerted; their teams' `drafted` still counts them).",
+    );
     if (off.length) console.log(`\ncounters off: ${off.slice(0, 10).join('; ')}`);
+    if (process.env.SOAK_DUMP) {
+      writeFileSync(
+        process.env.SOAK_DUMP,
+        JSON.stringify(
+          {
+            fullySent: [...fullySent],
+            activations: world.activations,
+            planEntries: Object.fromEntries(world.planEntries),
+            draftees: world.draftees.map((d) => ({
+              ...d,
+              sentAlert: sent.get(dedupeKeyOf(d, 'alert')) ?? 0,
+            })),
+            teams: world.teams,
+            off,
+          },
+          null,
+          1,
+        ),
+      );
+    }
     const errors = service.errorLines();
     if (errors.length)
       console.log(`\n${errors.length} error lines in the service's logs; first: ${errors[0]?.slice(0, 400)}`);

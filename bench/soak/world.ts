@@ -51,6 +51,8 @@ export type World = {
   teams: z.infer<typeof team>[];
   activations: SoakActivation[];
   plannedBy: Map<string, number>;
+  /** Each activation's plan entries (member and team), as the press wrote them. */
+  planEntries: Map<string, { memberId: string; teamId: string }[]>;
 };
 
 async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
@@ -62,7 +64,13 @@ async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Reco
 
 /** Everything the day left in the table (a scan: this is a test bench, not a request path). */
 export async function readWorld(doc: DynamoDBDocumentClient, table: string): Promise<World> {
-  const world: World = { draftees: [], teams: [], activations: [], plannedBy: new Map() };
+  const world: World = {
+    draftees: [],
+    teams: [],
+    activations: [],
+    plannedBy: new Map(),
+    planEntries: new Map(),
+  };
   for (const item of await scanAll(doc, table)) {
     if (item.type === 'draftee') world.draftees.push(draftee.parse(item));
     else if (item.type === 'team') world.teams.push(team.parse(item));
@@ -70,6 +78,11 @@ export async function readWorld(doc: DynamoDBDocumentClient, table: string): Pro
     else if (item.type === 'plan') {
       const p = plan.parse(item);
       world.plannedBy.set(p.activationId, (world.plannedBy.get(p.activationId) ?? 0) + p.entries.length);
+      const entries = p.entries.map((e) => {
+        const [memberId = '', , teamId = ''] = e.split('|');
+        return { memberId, teamId };
+      });
+      world.planEntries.set(p.activationId, [...(world.planEntries.get(p.activationId) ?? []), ...entries]);
     }
   }
   return world;
@@ -128,10 +141,18 @@ export function unsettled(draftees: readonly SoakDraftee[]): { queued: number; s
   return { queued, sending };
 }
 
-/** Teams whose stored counters differ from what their draftees' statuses say. */
+/**
+ * Teams whose stored counters differ from what their draftees' statuses say. A plan entry that
+ * never became a draftee (its activation was stood down first) still counts as `drafted`: the
+ * press counts the whole plan as drafted, and only its draftees move the counters after that.
+ */
 export function countersOff(world: World): string[] {
   const off: string[] = [];
+  const drafted = new Set(world.draftees.map((d) => `${d.activationId}/${d.memberId}`));
   for (const t of world.teams) {
+    const undrafted = (world.planEntries.get(t.activationId) ?? []).filter(
+      (e) => e.teamId === t.teamId && !drafted.has(`${t.activationId}/${e.memberId}`),
+    ).length;
     const expected = countsOf(
       world.draftees
         .filter((d) => d.activationId === t.activationId && d.teamId === t.teamId)
@@ -147,6 +168,7 @@ export function countersOff(world: World): string[] {
           ),
         })),
     );
+    expected.drafted += undrafted;
     const stored = t.counts as Partial<Counts>;
     const differs = COUNTERS.filter((c) => (stored[c] ?? 0) !== expected[c]);
     if (differs.length) off.push(`${t.activationId}/${t.teamId}: ${differs.join(',')}`);

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { ActivationRepository } from '../adapters/activation-repository';
 import type { CheckInRepository, Inbound } from '../adapters/check-in-repository';
 import type { Clock } from '../adapters/clock';
 import { authorize, type Principal } from '../domain/access';
-import { type CheckInStatus, canCheckIn, type Draftee, type OutboxMessage } from '../domain/activation';
+import {
+  type Activation,
+  type CheckInStatus,
+  canCheckIn,
+  type Draftee,
+  type OutboxMessage,
+} from '../domain/activation';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { normalisePhone } from '../domain/phone';
 import { type ParsedReply, parseReply } from '../domain/reply';
@@ -11,9 +16,12 @@ import type { SmsMessage } from '../domain/sms';
 import { type BoardMember, displayStatus } from './board';
 import { queuedMessage } from './dispatch';
 
+/** The one thing the reply path asks of the activations: the activation itself. */
+export type ActivationLookup = { get(activationId: string): Promise<Activation | undefined> };
+
 export type CheckInPorts = {
   checkIns: CheckInRepository;
-  activations: ActivationRepository;
+  activations: ActivationLookup;
   clock: Clock;
   /** Told of every applied reply, for metrics: what it was, and how long after the alert it came. */
   observe?: (event: ReplyEvent) => void;

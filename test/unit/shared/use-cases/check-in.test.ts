@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ActivationRepository, drafteeItem } from '../../../../shared/adapters/activation-repository';
-import { CheckInRepository } from '../../../../shared/adapters/check-in-repository';
+import { DynamoCheckInRepository } from '../../../../shared/adapters/check-in-repository';
 import type { Principal } from '../../../../shared/domain/access';
 import type { Activation, Draftee } from '../../../../shared/domain/activation';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../../shared/domain/errors';
@@ -33,7 +33,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let now = new Date(NOW);
 const checkIn = makeCheckInUseCases({
-  checkIns: new CheckInRepository(doc, TABLE),
+  checkIns: new DynamoCheckInRepository(doc, TABLE),
   activations: new ActivationRepository(doc, TABLE),
   clock: { now: () => now },
 });

@@ -30,7 +30,9 @@ import {
  * activations are stood down while their alerts are still going out; and the service process is
  * SIGKILLed and started again at random moments while DynamoDB Local lives on. At the end the
  * table is checked against what must hold, and the figures are printed. Seeded; bounded in
- * episodes, kills and time.
+ * episodes, kills and time. `SOAK_DUMP=<file>` also writes what the table held at the end, with
+ * each alert's sends as the network counted them, for looking into a figure that is not 0.
+ * The moments of the kills follow the wall clock, so two runs of one seed differ in detail.
  */
 const settings = z
   .object({
@@ -38,6 +40,7 @@ const settings = z
     SOAK_EPISODES: z.coerce.number().int().min(1).max(40).default(9),
     SOAK_KILLS: z.coerce.number().int().min(0).max(20).default(5),
     SOAK_MINUTES: z.coerce.number().positive().max(15).default(8),
+    SOAK_DUMP: z.string().optional(),
   })
   .parse(process.env);
 
@@ -329,9 +332,9 @@ async function main(): Promise<void> {
         "before their plan became draftees (never drafted, never alerted; their teams' `drafted` still counts them).",
     );
     if (off.length) console.log(`\ncounters off: ${off.slice(0, 10).join('; ')}`);
-    if (process.env.SOAK_DUMP) {
+    if (settings.SOAK_DUMP) {
       writeFileSync(
-        process.env.SOAK_DUMP,
+        settings.SOAK_DUMP,
         JSON.stringify(
           {
             fullySent: [...fullySent],

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
  * E.164 numbers, and mainland mobile numbers written without the +86 (with or without 86); and
@@ -67,3 +68,12 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pingji',
   logger: metricsLogger,
 });
+
+/**
+ * X-Ray tracing: each handler's invocation and every DynamoDB, SNS, Scheduler and Secrets
+ * Manager call its clients make (the clients are captured where they are built). It switches
+ * itself off outside Lambda (the local stack, the tests) and where `POWERTOOLS_TRACE_ENABLED` is
+ * `false` (the China regions, which have no X-Ray). Responses are never recorded: they carry
+ * phone numbers.
+ */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pingji' });

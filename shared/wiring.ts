@@ -2,7 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { DynamoActivationRepository } from './adapters/activation-repository';
-import { CheckInRepository } from './adapters/check-in-repository';
+import { DynamoCheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import { DynamoDrafteeRepository } from './adapters/draftee-repository';
 import {
@@ -11,7 +11,7 @@ import {
   tableDrivenScheduler,
 } from './adapters/drill-scheduler';
 import { documentClient } from './adapters/dynamo';
-import { HistoryRepository } from './adapters/history-repository';
+import { DynamoHistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';
@@ -23,6 +23,7 @@ import { providerName, templateProvider } from './adapters/sms-providers/setting
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
 import { DynamoOutbox } from './outbox/dynamo-outbox';
+import { tracer } from './observability';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each
@@ -36,11 +37,11 @@ export function tablePorts() {
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new DynamoActivationRepository(doc, TABLE_NAME),
     draftees: new DynamoDrafteeRepository(doc, TABLE_NAME),
-    checkIns: new CheckInRepository(doc, TABLE_NAME),
+    checkIns: new DynamoCheckInRepository(doc, TABLE_NAME),
     outbox: new DynamoOutbox(doc, TABLE_NAME),
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
-    history: new HistoryRepository(doc, TABLE_NAME),
+    history: new DynamoHistoryRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
@@ -69,7 +70,7 @@ export function smsGateway(): SmsGateway {
       throw new Error('invalid configuration: PINGJI_PHONE_TABLE is required for the simulated gateway');
     return new SimulatedPhoneNetwork(documentClient(), env.PINGJI_PHONE_TABLE);
   }
-  return new SnsSmsGateway(new SNSClient({}), {
+  return new SnsSmsGateway(tracer.captureAWSv3Client(new SNSClient({})), {
     senderId: env.PINGJI_SMS_SENDER_ID,
     originationNumber: env.PINGJI_SMS_ORIGINATION_NUMBER,
   });
@@ -115,7 +116,7 @@ export function drillScheduler(): DrillScheduler {
       'invalid configuration: PINGJI_SCHEDULE_GROUP, PINGJI_SCHEDULED_DRILL_ARN and PINGJI_SCHEDULER_ROLE_ARN are required',
     );
   }
-  return new EventBridgeDrillScheduler(new SchedulerClient({}), {
+  return new EventBridgeDrillScheduler(tracer.captureAWSv3Client(new SchedulerClient({})), {
     groupName: env.PINGJI_SCHEDULE_GROUP,
     targetArn: env.PINGJI_SCHEDULED_DRILL_ARN,
     roleArn: env.PINGJI_SCHEDULER_ROLE_ARN,

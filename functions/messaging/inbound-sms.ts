@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { logger, metrics } from '../../shared/observability';
+import { logger, metrics, tracer } from '../../shared/observability';
 import { makeCheckInUseCases } from '../../shared/use-cases/check-in';
 import { tablePorts } from '../../shared/wiring';
 
@@ -40,6 +41,7 @@ const inboundSms = z.object({
  */
 export const handler = middy<SNSEvent, void, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
     for (const record of event.Records) {

@@ -1,6 +1,6 @@
 import { documentClient } from '../../shared/adapters/dynamo';
 import { secretReader, templateProvider } from '../../shared/adapters/sms-providers/settings';
-import { SmsReceiptRepository } from '../../shared/adapters/sms-receipt-repository';
+import { DynamoSmsReceiptRepository } from '../../shared/adapters/sms-receipt-repository';
 import { loadConfig, tableEnv } from '../../shared/config';
 import { UnauthorizedError, ValidationError } from '../../shared/domain/errors';
 import { apiHandler, ok } from '../../shared/http/api';
@@ -12,7 +12,7 @@ import { tablePorts } from '../../shared/wiring';
 
 const ports = tablePorts();
 const checkIn = makeCheckInUseCases(ports);
-const receipts = new SmsReceiptRepository(documentClient(), loadConfig(tableEnv).TABLE_NAME);
+const receipts = new DynamoSmsReceiptRepository(documentClient(), loadConfig(tableEnv).TABLE_NAME);
 const secret = secretReader();
 const providers = new Map<string, ReturnType<typeof makeSmsCallbacks>>();
 

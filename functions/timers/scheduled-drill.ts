@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { logger, metrics } from '../../shared/observability';
+import { logger, metrics, tracer } from '../../shared/observability';
 import { makeActivationUseCases } from '../../shared/use-cases/activation';
 import { type FireOutcome, makeScheduleFiring } from '../../shared/use-cases/schedules';
 import { tablePorts } from '../../shared/wiring';
@@ -19,6 +20,7 @@ const event = z.union([z.object({ communityId: id, scheduleId: id }), z.object({
 /** Starts a scheduled drill when its time comes (or, locally, every drill that is due). */
 export const handler = middy<unknown, FireOutcome[], Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(logMetrics(metrics))
   .handler(async (raw) => {
     const input = event.parse(raw);

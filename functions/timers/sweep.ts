@@ -1,9 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { logger, metrics } from '../../shared/observability';
+import { logger, metrics, tracer } from '../../shared/observability';
 import { makeSweeper, type SweepStats } from '../../shared/use-cases/sweep';
 import { tablePorts, timerSettings } from '../../shared/wiring';
 
@@ -12,6 +13,7 @@ const sweeper = makeSweeper({ ...tablePorts(), ...timerSettings() });
 /** Every minute: reminders, noResponse, and backfill from the reserves, for every open activation. */
 export const handler = middy<ScheduledEvent, SweepStats, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(logMetrics(metrics))
   .handler(async () => {
     const stats = await sweeper.sweep();

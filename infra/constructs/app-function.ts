@@ -35,7 +35,8 @@ const BASE_ENVIRONMENT = {
 
 /**
  * Every Lambda of the service, with the defaults in one place: Node.js 22 on ARM64, an ESM bundle
- * made by esbuild with source maps, JSON logs into a log group with a retention, X-Ray tracing,
+ * made by esbuild with source maps, JSON logs into a log group with a retention, X-Ray tracing
+ * (the Powertools tracer records each invocation and its AWS calls),
  * and a role of its own that starts with nothing but writing to that log group and tracing.
  * In the AWS China regions Lambda has no X-Ray integration, so functions there are not traced
  * and their roles hold no X-Ray permission.
@@ -73,7 +74,13 @@ export class AppFunction extends NodejsFunction {
       logGroup,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: { ...BASE_ENVIRONMENT, ...props.environment },
+      environment: {
+        ...BASE_ENVIRONMENT,
+        // The tracer follows the function: on where Lambda traces, off where there is no X-Ray.
+        POWERTOOLS_TRACE_ENABLED: traced ? 'true' : 'false',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        ...props.environment,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',

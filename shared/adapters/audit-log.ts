@@ -3,11 +3,21 @@ import { loadConfig, tableEnv } from '../config';
 import { type AuditEntry, auditEntry } from '../domain/audit';
 import { keys } from '../table';
 import { batchWriteAll, decodeCursor, documentClient, encodeCursor } from './dynamo';
+import { BadCursorError } from './errors';
 
 const partition = (scope: string) => `AUDIT#${scope}`;
 
-/** The audit trail, one partition per community, newest first. */
-export class AuditLog {
+/** The port of the audit trail: entries per scope (a community or `street:<id>`), newest first. */
+export interface AuditLog {
+  record(entries: readonly AuditEntry[]): Promise<void>;
+  /** The community an activation belongs to, for entries about activations. */
+  communityOfActivation(activationId: string): Promise<string | undefined>;
+  /** A page of a scope's entries, newest first. Throws `BadCursorError` for a cursor from elsewhere. */
+  list(scope: string, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor?: string }>;
+}
+
+/** The audit trail in the table, one partition per scope. */
+export class DynamoAuditLog implements AuditLog {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
@@ -35,16 +45,15 @@ export class AuditLog {
     return typeof Item?.communityId === 'string' ? Item.communityId : undefined;
   }
 
-  /** A page of a scope's entries, newest first. Returns undefined for a cursor from elsewhere. */
   async list(
     scope: string,
     limit: number,
     cursor?: string,
-  ): Promise<{ items: AuditEntry[]; nextCursor?: string } | undefined> {
+  ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
     const start = cursor
       ? decodeCursor(cursor, ['pk', 'sk'], { attribute: 'pk', value: partition(scope) })
       : undefined;
-    if (cursor && !start) return undefined;
+    if (cursor && !start) throw new BadCursorError();
     const page = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
@@ -66,6 +75,6 @@ let shared: AuditLog | undefined;
 
 /** The process-wide audit log over the table in `TABLE_NAME`, built on first use. */
 export function auditLog(): AuditLog {
-  shared ??= new AuditLog(documentClient(), loadConfig(tableEnv).TABLE_NAME);
+  shared ??= new DynamoAuditLog(documentClient(), loadConfig(tableEnv).TABLE_NAME);
   return shared;
 }

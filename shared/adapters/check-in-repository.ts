@@ -24,11 +24,49 @@ const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 /** Where the draftee's release sits in the opt-out transaction: after inbound, phone, member, SMS. */
 const RELEASE_INDEX = 4;
 
+/** The port of the reply path: who a phone is, and every write a reply makes. */
+export interface CheckInRepository {
+  /** The draftees a phone is open on, in any activation. */
+  findOpenByPhone(phone: string): Promise<Draftee[]>;
+  getPhone(phone: string): Promise<PhoneEntry | undefined>;
+  getDraftee(activationId: string, memberId: string): Promise<Draftee | undefined>;
+  /** Remembers an inbound message id; false when it was seen before (a replay). */
+  recordInbound(inbound: Inbound): Promise<boolean>;
+  applyStatus(args: {
+    draftee: Draftee;
+    to: DrafteeStatus;
+    at: string;
+    replyAt: string;
+    inbound?: Inbound | undefined;
+    etaMinutes?: number | undefined;
+    reason?: string | undefined;
+    ack?: { key: string; message: OutboxMessage } | undefined;
+  }): Promise<ApplyResult>;
+  sendHelp(
+    draftee: Draftee,
+    inbound: Inbound,
+    message: OutboxMessage,
+  ): Promise<'applied' | 'replayed' | 'alreadyHelped'>;
+  queueLoose(
+    id: string,
+    phone: string,
+    message: OutboxMessage,
+    inbound: Inbound,
+  ): Promise<'applied' | 'replayed' | 'exists'>;
+  setOptOut(args: {
+    entry: PhoneEntry;
+    optOut: boolean;
+    inbound: Inbound;
+    confirmation: { id: string; message: OutboxMessage };
+    release?: Draftee | undefined;
+  }): Promise<'applied' | 'replayed' | 'stale'>;
+}
+
 /**
  * The writes of the reply path. Each one records the inbound message id in the same
  * transaction as its effect, so a replayed message is refused whole and changes nothing.
  */
-export class CheckInRepository {
+export class DynamoCheckInRepository implements CheckInRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import pMap from 'p-map';
+import { tracer } from '../observability';
 import type { ItemKey } from '../table';
 
 export type Item = Record<string, unknown>;
@@ -26,7 +27,7 @@ let shared: DynamoDBDocumentClient | undefined;
  * how the local stack points it at DynamoDB Local.
  */
 export function documentClient(): DynamoDBDocumentClient {
-  shared ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  shared ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return shared;

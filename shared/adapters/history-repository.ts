@@ -4,6 +4,7 @@ import { zeroCounts } from '../domain/activation';
 import { keys } from '../table';
 import { toActivation, toTeamCounts } from './activation-records';
 import { batchGetAll } from './dynamo';
+import { BadCursorError } from './errors';
 
 /** Which activations a history read keeps: drills or real ones, started within `[from, to]` (ISO). */
 export type HistoryFilter = {
@@ -26,13 +27,31 @@ export function decodeHistoryCursor(cursor: string): string | undefined {
 
 const sortKeyOf = (a: Activation) => `${a.startedAt}#${a.activationId}`;
 
+/** The port of activation history: one community's, or several merged, newest first. */
+export interface HistoryRepository {
+  /** Up to `limit` activations of one community older than `before` (a sort key), newest first. */
+  listCommunity(
+    communityId: string,
+    filter: HistoryFilter,
+    limit: number,
+    before?: string,
+  ): Promise<{ items: Activation[]; more: boolean }>;
+  /** One page of several communities' history merged. Throws `BadCursorError` for a cursor from elsewhere. */
+  list(
+    communityIds: readonly string[],
+    filter: HistoryFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<HistoryPage>;
+}
+
 /**
  * Reads activation history from the community index (`gsi2`: `ACTIVATIONS#<community>`, sorted
  * by `startedAt#activationId`). The date range is a key condition; drill or real is a filter.
  * Because the cursor is the sort key itself, the same cursor pages one community or a merge of
  * a street's communities.
  */
-export class HistoryRepository {
+export class DynamoHistoryRepository implements HistoryRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
@@ -87,7 +106,7 @@ export class HistoryRepository {
     cursor?: string,
   ): Promise<HistoryPage> {
     const before = cursor === undefined ? undefined : decodeHistoryCursor(cursor);
-    if (cursor !== undefined && before === undefined) throw new Error('bad cursor');
+    if (cursor !== undefined && before === undefined) throw new BadCursorError();
     const pages = await Promise.all(communityIds.map((id) => this.listCommunity(id, filter, limit, before)));
     const merged = pages.flatMap((p) => p.items).sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : -1));
     const page = merged.slice(0, limit);

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import * as z from 'zod';
-import { ConflictError, concurrentUpdate, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, concurrentUpdate, NotFoundError } from '../domain/errors';
 import { type Member, ROLES, type Role, SKILLS, type Skill } from '../domain/roster';
 import { keys } from '../table';
 import {
@@ -19,6 +19,7 @@ import {
   type TransactItem,
   transactWrite,
 } from './dynamo';
+import { BadCursorError } from './errors';
 
 export type MemberFilter = { gridId?: string; unitId?: string; role?: Role; skill?: Skill };
 export type MemberPage = { items: Member[]; nextCursor?: string };
@@ -146,8 +147,7 @@ export class DynamoMemberRepository implements MemberRepository {
     let start: Record<string, unknown> | undefined;
     if (cursor) {
       start = decodeCursor(cursor, query.keyAttributes, query.partition);
-      if (!start)
-        throw new ValidationError('bad cursor', [{ path: 'cursor', message: 'not a cursor from this list' }]);
+      if (!start) throw new BadCursorError();
     }
     const filtered = query.input.FilterExpression !== undefined;
     const items: Item[] = [];
@@ -165,9 +165,7 @@ export class DynamoMemberRepository implements MemberRepository {
       } catch (error) {
         // A cursor that decodes but points outside this list is the caller's mistake, not ours.
         if (cursor && error instanceof Error && error.name === 'ValidationException') {
-          throw new ValidationError('bad cursor', [
-            { path: 'cursor', message: 'not a cursor from this list' },
-          ]);
+          throw new BadCursorError();
         }
         throw error;
       }

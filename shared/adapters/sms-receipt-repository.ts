@@ -6,13 +6,26 @@ import { type TransactItem, transactWrite } from './dynamo';
 
 export type ReceiptResult = 'applied' | 'duplicate';
 
+/** The port delivery receipts are written through. */
+export interface SmsReceiptRepository {
+  /** Lands one receipt on a draftee's message, once; `duplicate` when it had one already. */
+  apply(args: {
+    draftee: Draftee;
+    messageKey: string;
+    messageId: string;
+    delivered: boolean;
+    reason?: string | undefined;
+    at: string;
+  }): Promise<ReceiptResult>;
+}
+
 /**
  * Writes delivery receipts onto the draftee's message. A receipt lands once: it must name the
  * message id the provider answered the send with, and the message must have no receipt yet, so a
  * repeated or late receipt changes nothing. A failed alert counts in the team's `failed` (and so
  * in its shortfall); a delivered one in `delivered`.
  */
-export class SmsReceiptRepository {
+export class DynamoSmsReceiptRepository implements SmsReceiptRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,

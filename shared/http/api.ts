@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -12,7 +13,7 @@ import { ulidIds } from '../adapters/clock';
 import type { Principal } from '../domain/access';
 import { AppError, PayloadTooLargeError, ValidationError } from '../domain/errors';
 import { parseWith } from '../domain/validation';
-import { logger, metrics } from '../observability';
+import { logger, metrics, tracer } from '../observability';
 import { principalFromClaims } from './claims';
 import type { AuditInput, AuditSpec, RouteDef } from './routes';
 
@@ -189,6 +190,7 @@ function parseJson(text: string | undefined): unknown {
 export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiRequest<R>) => Promise<Reply>) {
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(errorMapper())
     .use(bodyReader(route))
     .use(authenticate(route))

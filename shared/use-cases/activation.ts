@@ -6,6 +6,7 @@ import type {
   UnitLockWrite,
 } from '../adapters/activation-repository';
 import type { Clock, IdGenerator } from '../adapters/clock';
+import { BadCursorError } from '../adapters/errors';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
 import { authorize, can, type Principal } from '../domain/access';
@@ -301,11 +302,8 @@ export function makeActivationUseCases({ structure, members, activations, clock,
       try {
         return await activations.listForCommunity(communityId, limit, cursor);
       } catch (error) {
-        if (error instanceof Error && error.message === 'bad cursor') {
-          throw new ValidationError('bad cursor', [
-            { path: 'cursor', message: 'not a cursor from this list' },
-          ]);
-        }
+        // The activation repository still reports a bad cursor by message; it is the one left.
+        if (error instanceof Error && error.message === 'bad cursor') throw new BadCursorError();
         throw error;
       }
     },

@@ -1,7 +1,6 @@
 import type { AuditLog } from '../adapters/audit-log';
 import { authorize, type Principal } from '../domain/access';
 import type { AuditEntry } from '../domain/audit';
-import { ValidationError } from '../domain/errors';
 
 /** Reading the audit trail: admins, and each community's own officers for their community. */
 export function makeAuditUseCases({ audit }: { audit: AuditLog }) {
@@ -10,10 +9,7 @@ export function makeAuditUseCases({ audit }: { audit: AuditLog }) {
     limit: number,
     cursor?: string,
   ): Promise<{ items: AuditEntry[]; nextCursor?: string }> {
-    const result = await audit.list(scope, limit, cursor);
-    if (!result)
-      throw new ValidationError('bad cursor', [{ path: 'cursor', message: 'not a cursor from this list' }]);
-    return result;
+    return audit.list(scope, limit, cursor);
   }
   return {
     async community(principal: Principal, communityId: string, limit: number, cursor?: string) {

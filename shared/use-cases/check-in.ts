@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ActivationRepository } from '../adapters/activation-repository';
 import type { CheckInRepository, Inbound } from '../adapters/check-in-repository';
 import type { Clock } from '../adapters/clock';
 import { authorize, type Principal } from '../domain/access';
-import { type CheckInStatus, canCheckIn, type Draftee } from '../domain/activation';
+import { type Activation, type CheckInStatus, canCheckIn, type Draftee } from '../domain/activation';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { ackFor, helpFor, noCallOutNotice, optOutNoticeFor } from '../domain/messages';
 import { normalisePhone } from '../domain/phone';
@@ -11,9 +10,12 @@ import { type ParsedReply, parseReply } from '../domain/reply';
 import { queue } from '../outbox/port';
 import { type BoardMember, displayStatus } from './board';
 
+/** The one thing the reply path asks of the activations: the activation itself. */
+export type ActivationLookup = { get(activationId: string): Promise<Activation | undefined> };
+
 export type CheckInPorts = {
   checkIns: CheckInRepository;
-  activations: ActivationRepository;
+  activations: ActivationLookup;
   clock: Clock;
   /** Told of every applied reply, for metrics: what it was, and how long after the alert it came. */
   observe?: (event: ReplyEvent) => void;

@@ -45,17 +45,10 @@ export function makeHistoryUseCases({
 }) {
   async function read(communityIds: string[], query: HistoryQuery) {
     const filter = filterOf(query);
-    try {
-      const page = await history.list(communityIds, filter, query.limit, query.cursor);
-      const now = clock.now().toISOString();
-      const items: HistoryEntry[] = page.items.map((i) => historyEntry(i.activation, i.counts, now));
-      return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-    } catch (error) {
-      if (error instanceof Error && error.message === 'bad cursor') {
-        throw new ValidationError('bad cursor', [{ path: 'cursor', message: 'not a cursor from this list' }]);
-      }
-      throw error;
-    }
+    const page = await history.list(communityIds, filter, query.limit, query.cursor);
+    const now = clock.now().toISOString();
+    const items: HistoryEntry[] = page.items.map((i) => historyEntry(i.activation, i.counts, now));
+    return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
   return {
     async community(principal: Principal, communityId: string, query: HistoryQuery) {

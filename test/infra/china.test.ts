@@ -200,6 +200,12 @@ describe.each(Object.entries(VARIANTS))('the China stack (%s)', (_label, cfn) =>
 
     expect(Object.values(cfn().Resources).filter((r) => r.Type.startsWith('AWS::Cognito::'))).toEqual([]);
     expect(traced.map(([id]) => id)).toEqual([]);
+    // Nor is the tracer left on to look for an X-Ray daemon that is not there.
+    expect(
+      functions
+        .filter((fn) => fn.props.Environment?.Variables.POWERTOOLS_TRACE_ENABLED !== 'false')
+        .map((fn) => fn.id),
+    ).toEqual([]);
     expect(actions.filter((a) => a.startsWith('sns:publish') || a.startsWith('xray:'))).toEqual([]);
   });
 

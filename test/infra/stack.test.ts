@@ -545,6 +545,18 @@ describe.each(STAGES)('the %s stack', (stage: Stage) => {
       }
     });
 
+    it('traces every function with X-Ray, the Powertools tracer on and never recording responses', () => {
+      const functions = ownFunctions(cfn());
+
+      expect(functions.length).toBeGreaterThan(0);
+      for (const fn of functions) {
+        const variables = fn.props.Environment?.Variables ?? {};
+        expect(JSON.stringify(fn.props.TracingConfig ?? {}), `${fn.id} tracing`).toContain('Active');
+        expect(variables.POWERTOOLS_TRACE_ENABLED, `${fn.id} POWERTOOLS_TRACE_ENABLED`).toBe('true');
+        expect(variables.POWERTOOLS_TRACER_CAPTURE_RESPONSE, `${fn.id} capture response`).toBe('false');
+      }
+    });
+
     it('gives every function a role of its own', () => {
       const functions = ownFunctions(cfn());
       const holders = new Map<string, string[]>();

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { loadConfig } from '../../config';
+import { tracer } from '../../observability';
 import { AliyunSmsProvider } from './aliyun';
 import {
   PROVIDERS,
@@ -81,9 +82,9 @@ export function secretReader(env: NodeJS.ProcessEnv = process.env): () => Promis
   let cached: Promise<ProviderSecret> | undefined;
   const read = async (): Promise<ProviderSecret> => {
     if (parsed.PINGJI_SMS_SECRET_ARN) {
-      const out = await new SecretsManagerClient({}).send(
-        new GetSecretValueCommand({ SecretId: parsed.PINGJI_SMS_SECRET_ARN }),
-      );
+      const out = await tracer
+        .captureAWSv3Client(new SecretsManagerClient({}))
+        .send(new GetSecretValueCommand({ SecretId: parsed.PINGJI_SMS_SECRET_ARN }));
       let json: unknown;
       try {
         json = JSON.parse(out.SecretString ?? '');

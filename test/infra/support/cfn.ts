@@ -74,6 +74,7 @@ export const lambdaFunctionProps = z.object({
   Timeout: z.number().optional(),
   MemorySize: z.number().optional(),
   ReservedConcurrentExecutions: z.number().optional(),
+  TracingConfig: z.object({ Mode: z.string().optional() }).optional(),
 });
 
 export type LambdaFunction = { id: string; props: z.infer<typeof lambdaFunctionProps> };

@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { drafteeItem } from '../../../../shared/adapters/activation-records';
 import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
-import { CheckInRepository } from '../../../../shared/adapters/check-in-repository';
+import { DynamoCheckInRepository } from '../../../../shared/adapters/check-in-repository';
 import type { Principal } from '../../../../shared/domain/access';
 import type { Activation, Draftee } from '../../../../shared/domain/activation';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../../shared/domain/errors';
@@ -34,7 +34,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let now = new Date(NOW);
 const checkIn = makeCheckInUseCases({
-  checkIns: new CheckInRepository(doc, TABLE),
+  checkIns: new DynamoCheckInRepository(doc, TABLE),
   activations: new DynamoActivationRepository(doc, TABLE),
   clock: { now: () => now },
 });

@@ -1,0 +1,118 @@
+import * as z from 'zod';
+import { communityInput, gridInput, slug, streetInput, unitInput } from '../domain/roster';
+import { byCommunity, communityParams, define, field, fieldsOf, str } from './routes-common';
+import { communityDetailView, communityView, streetView, unitView } from './schemas';
+
+/** Streets, communities, grids and partner units. */
+export const structureRoutes = {
+  putStreet: define({
+    method: 'PUT',
+    path: '/streets/{streetId}',
+    fn: 'structure/put-street',
+    summary: 'Create or rename a street (街道)',
+    tag: 'structure',
+    auth: true,
+    table: 'write',
+    params: z.object({ streetId: slug }).strict(),
+    body: streetInput,
+    success: { status: 200, schema: streetView, description: 'Updated (201 when created)' },
+    audit: {
+      action: 'street.put',
+      target: 'street',
+      scopes: (r) => [`street:${str(r.params.streetId)}`],
+      details: fieldsOf,
+    },
+  }),
+  listStreets: define({
+    method: 'GET',
+    path: '/streets',
+    fn: 'structure/list-streets',
+    summary: 'List streets',
+    tag: 'structure',
+    auth: true,
+    table: 'read',
+    success: { status: 200, schema: z.object({ items: z.array(streetView) }), description: 'Streets' },
+  }),
+  putCommunity: define({
+    method: 'PUT',
+    path: '/communities/{communityId}',
+    fn: 'structure/put-community',
+    summary: 'Create or update a community (社区)',
+    tag: 'structure',
+    auth: true,
+    table: 'write',
+    params: communityParams,
+    body: communityInput,
+    success: { status: 200, schema: communityView, description: 'Updated (201 when created)' },
+    audit: { action: 'community.put', target: 'community', scopes: byCommunity, details: fieldsOf },
+  }),
+  listCommunities: define({
+    method: 'GET',
+    path: '/communities',
+    fn: 'structure/list-communities',
+    summary: 'Communities the caller acts for, with their mode',
+    tag: 'structure',
+    auth: true,
+    table: 'read',
+    success: { status: 200, schema: z.object({ items: z.array(communityView) }), description: 'Communities' },
+  }),
+  getCommunity: define({
+    method: 'GET',
+    path: '/communities/{communityId}',
+    fn: 'structure/get-community',
+    summary: 'A community with its grids, their pairings and its current mode',
+    tag: 'structure',
+    auth: true,
+    table: 'read',
+    params: communityParams,
+    success: { status: 200, schema: communityDetailView, description: 'The community' },
+  }),
+  putGrid: define({
+    method: 'PUT',
+    path: '/communities/{communityId}/grids/{gridId}',
+    fn: 'structure/put-grid',
+    summary: 'Create or update a grid (网格), graded red/yellow/green',
+    tag: 'structure',
+    auth: true,
+    table: 'write',
+    params: z.object({ communityId: slug, gridId: slug }).strict(),
+    body: gridInput,
+    success: {
+      status: 200,
+      schema: communityDetailView.shape.grids.element.omit({ units: true, pairing: true }),
+      description: 'Updated (201 when created)',
+    },
+    audit: { action: 'grid.put', target: 'grid', scopes: byCommunity, details: fieldsOf },
+  }),
+  putUnit: define({
+    method: 'PUT',
+    path: '/units/{unitId}',
+    fn: 'structure/put-unit',
+    summary: 'Create or update a partner unit (共建单位) and its grid pairings',
+    tag: 'structure',
+    auth: true,
+    table: 'write',
+    params: z.object({ unitId: slug }).strict(),
+    body: unitInput,
+    success: { status: 200, schema: unitView, description: 'Updated (201 when created)' },
+    audit: {
+      action: 'unit.put',
+      target: 'unit',
+      scopes: (r) => {
+        const grids = field(r.body, 'pairedGrids');
+        return [...new Set(Array.isArray(grids) ? grids.map((g) => str(field(g, 'communityId'))) : [])];
+      },
+      details: fieldsOf,
+    },
+  }),
+  listUnits: define({
+    method: 'GET',
+    path: '/units',
+    fn: 'structure/list-units',
+    summary: 'Partner units paired with the caller’s communities',
+    tag: 'structure',
+    auth: true,
+    table: 'read',
+    success: { status: 200, schema: z.object({ items: z.array(unitView) }), description: 'Units' },
+  }),
+} as const;

@@ -22,8 +22,8 @@ import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
-import { DynamoOutbox } from './outbox/dynamo-outbox';
 import { tracer } from './observability';
+import { DynamoOutbox } from './outbox/dynamo-outbox';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each

@@ -30,7 +30,10 @@ export type OutboxHolder = {
   messages: [string, OutboxMessage][];
 };
 
-/** How a claimed message ends: handed over, refused for good, or put back to be tried again. */
+/**
+ * How a claimed message ends: handed over, refused for good, put back to be tried again, or
+ * cancelled because its activation closed while it was claimed.
+ */
 export type Settlement = MessageRef & { team?: TeamRef | undefined } & (
     | {
         action: 'sent';
@@ -42,6 +45,8 @@ export type Settlement = MessageRef & { team?: TeamRef | undefined } & (
       }
     | { action: 'failed'; error: string; firstAlert: boolean }
     | { action: 'requeue' }
+    /** A call-out claimed before its activation closed that never left: it no longer goes. */
+    | { action: 'cancel' }
   );
 
 /** The outbox as the sender and the sweep use it. */

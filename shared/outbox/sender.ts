@@ -49,6 +49,8 @@ type Work = MessageRef & {
   firstAlert: boolean;
   /** Claimed by a sender that never settled it: ask the gateway before sending again. */
   reconcile: boolean;
+  /** A call-out whose activation has closed: settled as sent if it had left, else cancelled. */
+  closed: boolean;
   index: number;
 };
 
@@ -72,10 +74,13 @@ function workOf(holder: OutboxHolder, index: number, now: number): ItemWork {
       continue;
     }
     if (message.state !== 'queued' && !expired) continue;
-    if (holder.team && !holder.open && CALL_OUT_KINDS.has(message.kind)) {
+    const closed = holder.team !== undefined && !holder.open && CALL_OUT_KINDS.has(message.kind);
+    if (closed && !expired) {
       out.cancel.push({ key: holder.key, messageKey });
       continue;
     }
+    // A closed call-out whose sender died holding it may have reached the phone: it is claimed
+    // and asked about like any other, then recorded as sent or cancelled, never sent again.
     out.work.push({
       key: holder.key,
       messageKey,
@@ -84,6 +89,7 @@ function workOf(holder: OutboxHolder, index: number, now: number): ItemWork {
       team: holder.team,
       firstAlert: holder.team !== undefined && message.kind === 'alert' && !holder.alerted,
       reconcile: expired,
+      closed,
       index,
     });
   }
@@ -187,6 +193,7 @@ export function makeSender(ports: SenderPorts) {
     const done = (settlement: Settlement): Outcome => ({ work, settlement });
     const already = await reconciled(work, dedupeKey);
     if (already) return done(already);
+    if (work.closed) return done({ ...ref, action: 'cancel' });
     if (!work.phone)
       return done({ ...ref, action: 'failed', error: 'no phone number', firstAlert: work.firstAlert });
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -232,6 +239,7 @@ export function makeSender(ports: SenderPorts) {
     for (const o of outcomes) {
       if (o.settlement.action === 'sent') stats.sent++;
       else if (o.settlement.action === 'failed') stats.failed++;
+      else if (o.settlement.action === 'cancel') stats.cancelled++;
       else {
         stats.requeued++;
         hold(o.work.index);

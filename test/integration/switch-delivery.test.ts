@@ -122,64 +122,59 @@ describe('delivery survives crashes', () => {
     expect(Math.max(...sends)).toBe(2);
   });
 
-  // Known fault, pinned: an alert whose claim ran out on a closed call-out is cancelled without
-  // asking the network, so alerts that reached phones are recorded as never sent (alertedAt and
-  // the team's `alerted` miss them). `it.fails` keeps the suite green while it stands and turns
-  // red the day it is fixed: then make this an ordinary `it`.
-  it.fails(
-    'records alerts that left before their sender died as sent when the call-out is stood down before a successor settles them',
-    async () => {
-      await community('downmid', 30);
-      const activation = await pressOk(admin, 'downmid', { kind: 'flood', level: 'I' });
-      const network = new PhoneNetwork();
-      const settings = {
-        ...consumerSettings(),
-        rate: 500,
-        leaseSeconds: 1,
-        groupSize: CRASH_GROUP_SIZE,
-        checkpoints: new MemoryCheckpoints(),
-      };
-      const dying = new DyingGateway(network, 7);
+  // An alert whose claim ran out on a closed call-out is asked about before it is cancelled:
+  // alerts that reached phones count as sent (alertedAt and the team's `alerted`), none goes again.
+  it('records alerts that left before their sender died as sent when the call-out is stood down before a successor settles them', async () => {
+    await community('downmid', 30);
+    const activation = await pressOk(admin, 'downmid', { kind: 'flood', level: 'I' });
+    const network = new PhoneNetwork();
+    const settings = {
+      ...consumerSettings(),
+      rate: 500,
+      leaseSeconds: 1,
+      groupSize: CRASH_GROUP_SIZE,
+      checkpoints: new MemoryCheckpoints(),
+    };
+    const dying = new DyingGateway(network, 7);
 
-      await withConsumers(async (started) => {
-        const first = await startConsumer({ ...settings, sms: dying });
-        started.push(first);
-        await waitFor('seven sent and the rest of the group hanging', () =>
-          network.deliveries.length === 7 && dying.hanging > 0 ? true : undefined,
-        );
-        first.kill();
-        const stopping = first.stop();
-        dying.kill();
-        await stopping;
-        // Stood down while the seven are claimed but not yet settled, before anyone takes over.
-        await standDown(admin, activation.activationId);
-        const second = await startConsumer({
-          ...settings,
-          sms: new TestGateway(network, { wasSent: 'truthful' }),
-        });
-        started.push(second);
-        await waitFor('every alert settled', async () => {
-          const draftees = await tablePorts().activations.listDraftees(activation.activationId);
-          const settled = draftees.every((d) => !['queued', 'sending'].includes(d.outbox.alert?.state ?? ''));
-          return settled ? true : undefined;
-        });
-        await second.caughtUp();
+    await withConsumers(async (started) => {
+      const first = await startConsumer({ ...settings, sms: dying });
+      started.push(first);
+      await waitFor('seven sent and the rest of the group hanging', () =>
+        network.deliveries.length === 7 && dying.hanging > 0 ? true : undefined,
+      );
+      first.kill();
+      const stopping = first.stop();
+      dying.kill();
+      await stopping;
+      // Stood down while the seven are claimed but not yet settled, before anyone takes over.
+      await standDown(admin, activation.activationId);
+      const second = await startConsumer({
+        ...settings,
+        sms: new TestGateway(network, { wasSent: 'truthful' }),
       });
+      started.push(second);
+      await waitFor('every alert settled', async () => {
+        const draftees = await tablePorts().activations.listDraftees(activation.activationId);
+        const settled = draftees.every((d) => !['queued', 'sending'].includes(d.outbox.alert?.state ?? ''));
+        return settled ? true : undefined;
+      });
+      await second.caughtUp();
+    });
 
-      const reachedPhones = network.deliveries.map((d) => d.dedupeKey).filter((k) => k.endsWith('/alert'));
-      expect(reachedPhones).toHaveLength(7);
-      const draftees = await tablePorts().activations.listDraftees(activation.activationId);
-      const recordedSent = draftees
-        .filter((d) => d.outbox.alert?.state === 'sent')
-        .map((d) => dedupeKeyOf(keys.draftee(activation.activationId, d.memberId), 'alert'));
-      expect(recordedSent.sort()).toEqual([...reachedPhones].sort());
-      expect(draftees.filter((d) => d.alertedAt !== undefined)).toHaveLength(7);
-      expect((await boardOf(admin, activation.activationId)).counts).toMatchObject({
-        drafted: 30,
-        alerted: 7,
-      });
-    },
-  );
+    const reachedPhones = network.deliveries.map((d) => d.dedupeKey).filter((k) => k.endsWith('/alert'));
+    expect(reachedPhones).toHaveLength(7);
+    const draftees = await tablePorts().activations.listDraftees(activation.activationId);
+    const recordedSent = draftees
+      .filter((d) => d.outbox.alert?.state === 'sent')
+      .map((d) => dedupeKeyOf(keys.draftee(activation.activationId, d.memberId), 'alert'));
+    expect(recordedSent.sort()).toEqual([...reachedPhones].sort());
+    expect(draftees.filter((d) => d.alertedAt !== undefined)).toHaveLength(7);
+    expect((await boardOf(admin, activation.activationId)).counts).toMatchObject({
+      drafted: 30,
+      alerted: 7,
+    });
+  });
 });
 
 /** Messages a group holds when a sender dies mid-send. */

@@ -69,6 +69,8 @@ export class FakeOutbox implements Outbox {
         if (s.firstAlert) item.alertedAt ??= s.sentAt;
       } else if (s.action === 'failed') {
         Object.assign(message, { state: 'failed', error: s.error, leaseUntil: undefined });
+      } else if (s.action === 'cancel') {
+        Object.assign(message, { state: 'cancelled', leaseUntil: undefined });
       } else {
         Object.assign(message, { state: 'queued', leaseUntil: undefined });
       }

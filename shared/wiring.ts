@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { ActivationRepository } from './adapters/activation-repository';
+import { auditLog } from './adapters/audit-log';
 import { CheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import {
@@ -20,7 +21,10 @@ import { SnsSmsGateway } from './adapters/sms-gateway';
 import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
+import { DynamoWhistleMessenger } from './adapters/whistle-messages';
+import { WhistleRepository } from './adapters/whistle-repository';
 import { loadConfig, tableEnv } from './config';
+import { makeWhistleUseCases } from './use-cases/whistle';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each
@@ -29,7 +33,7 @@ import { loadConfig, tableEnv } from './config';
 export function tablePorts() {
   const { TABLE_NAME } = loadConfig(tableEnv);
   const doc = documentClient();
-  return {
+  const ports = {
     structure: new DynamoStructureRepository(doc, TABLE_NAME),
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new ActivationRepository(doc, TABLE_NAME),
@@ -37,9 +41,16 @@ export function tablePorts() {
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new HistoryRepository(doc, TABLE_NAME),
+    whistles: new WhistleRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
+  const whistle = makeWhistleUseCases({
+    ...ports,
+    messenger: new DynamoWhistleMessenger(doc, TABLE_NAME),
+    audit: auditLog(),
+  });
+  return { ...ports, whistle };
 }
 
 const smsEnv = z.object({

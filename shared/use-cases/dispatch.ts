@@ -37,6 +37,8 @@ export type DispatchPorts = {
   maxAttempts?: number;
   /** Messages claimed, sent and settled together. */
   groupSize?: number;
+  /** A switch takes precedence over a whistle: whoever it drafts is released from theirs. */
+  whistle?: { releaseDrafted(people: readonly { communityId: string; memberId: string }[]): Promise<number> };
 };
 
 export type DispatchStats = {
@@ -193,7 +195,11 @@ export function makeDispatcher(ports: DispatchPorts) {
         outbox: usable ? { alert: alertMessage(activation, entry.teamId, entry.leader, now) } : {},
       });
     }
-    return activations.insertDraftees(activation, [...groups.values()]);
+    const inserted = await activations.insertDraftees(activation, [...groups.values()]);
+    await ports.whistle?.releaseDrafted(
+      [...groups.values()].flatMap((g) => g.draftees.filter((d) => d.open)),
+    );
+    return inserted;
   }
 
   async function closeAfterStandDown(image: Item): Promise<number> {

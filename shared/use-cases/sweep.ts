@@ -7,6 +7,7 @@ import { rankReserves, reservePool } from '../domain/team-formation';
 import { logger } from '../observability';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
 import { alertMessage, callOutVars, queuedMessage } from './dispatch';
+import type { WhistleUseCases } from './whistle';
 
 export type SweepPorts = {
   activations: ActivationRepository;
@@ -17,6 +18,8 @@ export type SweepPorts = {
   realertAfterSeconds: number;
   /** Silent this long after the alert: noResponse, and the team is backfilled. */
   noResponseAfterSeconds: number;
+  /** Whistles past their deadline widen a level on each sweep. */
+  whistle?: Pick<WhistleUseCases, 'sweep'> | undefined;
 };
 
 export type SweepStats = {
@@ -216,6 +219,7 @@ export function makeSweeper(ports: SweepPorts) {
           logger.error('sweep of an activation failed', { error, activationId: activation.activationId });
         }
       }
+      await ports.whistle?.sweep().catch((error: unknown) => logger.error('whistle sweep failed', { error }));
       return stats;
     },
   };

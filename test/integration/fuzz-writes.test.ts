@@ -62,6 +62,8 @@ let activationId = '';
 let drafted: string[] = [];
 /** Drill schedules months ahead (at most a year is allowed), so the timer never fires them here. */
 const schedules: string[] = [];
+/** An open whistle of fz-b, so that resolve and cancel reach one. */
+let whistleId = '';
 const phones = new PhoneBook(7_007);
 
 beforeAll(async () => {
@@ -99,6 +101,11 @@ beforeAll(async () => {
     );
     schedules.push(z.object({ scheduleId: z.string() }).parse(reply.body).scheduleId);
   }
+  const whistle = await succeed(
+    'whistle',
+    admin.post('/communities/fz-b/whistles', { gridId: 'h1', reason: '路灯坏了', category: 'electric' }),
+  );
+  whistleId = z.object({ whistleId: z.string() }).parse(whistle.body).whistleId;
   // From here on only requests write: the consumer would change the table behind the test's back.
   await api.stack.consumer?.stop();
   for (const [role, communities] of [
@@ -148,6 +155,7 @@ const knownIds = (): Record<string, readonly string[]> => ({
   memberId: members.map((m) => m.memberId),
   activationId: [activationId],
   scheduleId: schedules,
+  whistleId: [whistleId],
 });
 
 function hints(): Hints {
@@ -296,7 +304,9 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
       ...names.map((name) =>
         pathId(
           known[name] ?? [],
-          name === 'memberId' || name === 'activationId' || name === 'scheduleId' ? ID : SLUG,
+          name === 'memberId' || name === 'activationId' || name === 'scheduleId' || name === 'whistleId'
+            ? ID
+            : SLUG,
         ),
       ),
     )

@@ -8,6 +8,7 @@ import type {
   MemberPage,
   SmsMessage,
 } from './types';
+import type { WhistleDetail, WhistleRequest, WhistleSummary } from './whistle-types';
 
 /** An error the API answered with: `{error: {code, message, details}}`, or a network failure. */
 export class ApiError extends Error {
@@ -201,6 +202,42 @@ export class Api {
     return this.call<Rankings>(
       'GET',
       `/streets/${encodeURIComponent(streetId)}/rankings?period=${period}&at=${encodeURIComponent(at)}`,
+    );
+  }
+
+  // --- Whistle (吹哨) ---
+
+  whistles(communityId: string) {
+    return this.call<{ items: WhistleSummary[] }>(
+      'GET',
+      `/communities/${encodeURIComponent(communityId)}/whistles`,
+    ).then((r) => r.items);
+  }
+
+  streetWhistles(streetId: string) {
+    return this.call<{ items: WhistleSummary[] }>(
+      'GET',
+      `/streets/${encodeURIComponent(streetId)}/whistles`,
+    ).then((r) => r.items);
+  }
+
+  whistle(whistleId: string) {
+    return this.call<WhistleDetail>('GET', `/whistles/${encodeURIComponent(whistleId)}`);
+  }
+
+  raiseWhistle(communityId: string, request: WhistleRequest) {
+    return this.call<WhistleDetail>(
+      'POST',
+      `/communities/${encodeURIComponent(communityId)}/whistles`,
+      request,
+    );
+  }
+
+  closeWhistle(whistleId: string, action: 'resolve' | 'cancel', note: string) {
+    return this.call<WhistleDetail>(
+      'POST',
+      `/whistles/${encodeURIComponent(whistleId)}/${action}`,
+      note ? { note } : {},
     );
   }
 

@@ -12,6 +12,7 @@ import { parseRoute, type Route } from './route';
 import { type AppServices, type Person, Services } from './services';
 import { SignIn } from './sign-in';
 import { ErrorNote, messageOf } from './ui';
+import { StreetWhistlesPage, WhistlePage, WhistlesPage } from './whistle';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -191,6 +192,17 @@ export function App() {
               )}
               {route.page === 'rankings' && (
                 <RankingsPage key={route.streetId ?? ''} streetId={route.streetId} />
+              )}
+              {route.page === 'whistles' && (
+                <WhistlesPage
+                  key={`${route.communityId}/${route.prefill?.gridId ?? ''}`}
+                  communityId={route.communityId}
+                  prefill={route.prefill}
+                />
+              )}
+              {route.page === 'whistle' && <WhistlePage key={route.whistleId} whistleId={route.whistleId} />}
+              {route.page === 'streetWhistles' && (
+                <StreetWhistlesPage key={route.streetId} streetId={route.streetId} />
               )}
             </Services.Provider>
           )}

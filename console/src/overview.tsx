@@ -132,6 +132,7 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
       <footer class="community-foot">
         <a href={hrefOf({ page: 'roster', communityId: id })}>{t('openRoster')}</a>
         <a href={hrefOf({ page: 'schedules', communityId: id })}>{t('openSchedules')}</a>
+        <a href={hrefOf({ page: 'whistles', communityId: id })}>{t('openWhistles')}</a>
       </footer>
 
       {dialog && (

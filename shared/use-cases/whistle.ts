@@ -315,6 +315,13 @@ export function makeWhistleUseCases(ports: WhistlePorts) {
     if (!community) throw new NotFoundError('community', args.communityId);
     const now = clock.now().toISOString();
     const whistleId = ids.next();
+    if (input.activationId) {
+      const activation = await activations.get(input.activationId);
+      if (activation?.communityId !== args.communityId)
+        throw new ValidationError(`unknown activation '${input.activationId}'`, [
+          { path: 'activationId', message: `not an activation of community '${args.communityId}'` },
+        ]);
+    }
     const draft = {
       communityId: args.communityId,
       streetId: community.streetId,
@@ -452,8 +459,9 @@ export function makeWhistleUseCases(ports: WhistlePorts) {
 
   return {
     /** `POST /communities/{id}/whistles`: admins, and the community's duty officers and commanders. */
-    async raise(principal: Principal, communityId: string, input: WhistleInput, activationId?: string) {
+    async raise(principal: Principal, communityId: string, input: WhistleInput) {
       authorize(principal, 'whistle:raise', [communityId]);
+      const { activationId } = input;
       const result = await raiseCore({
         communityId,
         input,

@@ -19,7 +19,7 @@ export type SweepPorts = {
   /** Silent this long after the alert: noResponse, and the team is backfilled. */
   noResponseAfterSeconds: number;
   /** Whistles past their deadline widen a level on each sweep. */
-  whistle?: Pick<WhistleUseCases, 'sweep'> | undefined;
+  whistle?: Pick<WhistleUseCases, 'sweep' | 'releaseDrafted'> | undefined;
 };
 
 export type SweepStats = {
@@ -120,6 +120,7 @@ export function makeSweeper(ports: SweepPorts) {
         return;
       }
       stats.backfilled += batch.length;
+      await ports.whistle?.releaseDrafted(batch);
       // This batch moved the locks it touched: the next batch must expect the new versions.
       for (const unitId of new Set(batch.flatMap((d) => byId.get(d.memberId)?.unitId ?? []))) {
         const lock = context.locks.get(unitId);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyPageView, reportView } from '../../shared/http/schemas';
-import { named, rosterCommunity, standDown, switchOn } from './support/check-in-world';
+import { named, rosterCommunity, standDown, switchOn, waitUntilAlerted } from './support/check-in-world';
 import { type Client, startTestApi, type TestApi } from './support/local-api';
 import { bodyOf, buildCommunity, errorOf, PhoneBook } from './support/roster';
 
@@ -24,6 +24,8 @@ beforeAll(async () => {
   });
   for (const drill of [true, false, true, true]) {
     const activation = await switchOn(admin, 'hist-a', { kind: 'flood', level: 'IV', drill });
+    // Stood down once everyone is alerted, so the report's rows are the people drafted.
+    await waitUntilAlerted(admin, activation.activationId);
     await standDown(admin, activation.activationId);
     pressed.push(activation.activationId);
   }

@@ -233,6 +233,54 @@ describe('by SMS', () => {
   });
 });
 
+describe('at the same moment', () => {
+  it('two grid leaders whistling at once make two whistles, and answers racing each other are never lost', async () => {
+    const leaders = [person('网格长'), person('二格长')];
+    await Promise.all(leaders.map((l) => send(api, l.phone, '哨 需要人手帮忙')));
+    const list = await waitFor('both whistles', async () => {
+      const items = z
+        .object({ items: z.array(whistleSummaryView) })
+        .parse((await succeed('list', admin.get('/communities/ws-a/whistles?status=open'))).body)
+        .items.filter((w) => w.reason === '需要人手帮忙');
+      return items.length === 2 ? items : undefined;
+    });
+    expect(list.map((w) => w.gridId).sort()).toEqual(['g1', 'g2']);
+    for (const w of list) await succeed('cancel', admin.post(`/whistles/${w.whistleId}/cancel`, {}));
+
+    const created = whistleView.parse(
+      (
+        await succeed(
+          'raise',
+          admin.post('/communities/ws-a/whistles', {
+            gridId: 'g3',
+            reason: '清理积水',
+            category: 'people',
+            people: 3,
+          }),
+        )
+      ).body,
+    );
+    const called = created.responders.map((r) => r.memberId);
+    expect(called.length).toBeGreaterThanOrEqual(4);
+    const phonesCalled = [...people.values()].filter((m) => called.includes(m.memberId)).map((m) => m.phone);
+    await Promise.all(phonesCalled.map((phone) => send(api, phone, '1')));
+    // Once filled, whoever is still only called is not needed; their late "1" changes nothing.
+    const settled = await waitFor('every answer settled', async () => {
+      const w = await whistle(created.whistleId);
+      return w.responders.every((r) => r.status !== 'called') ? w : undefined;
+    });
+    const coming = settled.responders.filter((r) => r.status === 'coming');
+    expect(settled.status).toBe('filled');
+    expect(coming.length).toBeGreaterThanOrEqual(3);
+    // No answer lost to another: the count, the events and the responders agree.
+    expect(settled.coming).toBe(coming.length);
+    expect(settled.events.filter((e) => e.type === 'answered')).toHaveLength(coming.length);
+    expect(settled.events.filter((e) => e.type === 'filled')).toHaveLength(1);
+    expect(settled.responders.every((r) => r.status === 'coming' || r.status === 'notNeeded')).toBe(true);
+    await succeed('cancel', admin.post(`/whistles/${created.whistleId}/cancel`, {}));
+  });
+});
+
 describe('a switch takes precedence', () => {
   it('releases whoever it drafts from their whistle and tells them', async () => {
     const created = whistleView.parse(

@@ -17,6 +17,7 @@ import type { CheckinArgs, CheckinResult } from './scenarios/checkin';
 import type { FormationArgs, FormationResult } from './scenarios/formation';
 import type { RankingsArgs, RankingsResult } from './scenarios/rankings';
 import type { SwitchArgs, SwitchResult } from './scenarios/switch';
+import type { WhistleArgs, WhistleResult } from './scenarios/whistle';
 import { SETTINGS } from './settings';
 import { machine, printSummary, type RunResults, writeReport } from './support/report';
 
@@ -31,7 +32,7 @@ process.env.AWS_REGION ??= 'cn-north-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-const SCENARIOS = ['switch', 'checkin', 'bundles', 'rankings'] as const;
+const SCENARIOS = ['switch', 'checkin', 'bundles', 'rankings', 'whistle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selected(argv: readonly string[]): Scenario[] {
@@ -140,6 +141,11 @@ async function main(): Promise<void> {
       await attempt('rankings', async () => {
         const args: RankingsArgs = { ...SETTINGS.rankings };
         results.rankings = await child<RankingsResult>('bench/scenarios/rankings.ts', args, true);
+      });
+    } else if (scenario === 'whistle') {
+      await attempt('whistle', async () => {
+        const args: WhistleArgs = { sizes: [...SETTINGS.whistle.sizes] };
+        results.whistle = await child<WhistleResult>('bench/scenarios/whistle.ts', args, true);
       });
     } else {
       await attempt('bundles', async () => {

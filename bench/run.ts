@@ -18,6 +18,7 @@ import type { FormationArgs, FormationResult } from './scenarios/formation';
 import type { ProviderArgs, ProviderResult } from './scenarios/provider';
 import type { RankingsArgs, RankingsResult } from './scenarios/rankings';
 import type { SwitchArgs, SwitchResult } from './scenarios/switch';
+import type { WhistleArgs, WhistleResult } from './scenarios/whistle';
 import { SETTINGS } from './settings';
 import { machine, printSummary, type RunResults, writeReport } from './support/report';
 
@@ -32,7 +33,7 @@ process.env.AWS_REGION ??= 'cn-north-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-const SCENARIOS = ['switch', 'checkin', 'bundles', 'rankings', 'provider'] as const;
+const SCENARIOS = ['switch', 'checkin', 'bundles', 'rankings', 'provider', 'whistle'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function selected(argv: readonly string[]): Scenario[] {
@@ -154,6 +155,11 @@ async function main(): Promise<void> {
       await attempt('rankings', async () => {
         const args: RankingsArgs = { ...SETTINGS.rankings };
         results.rankings = await child<RankingsResult>('bench/scenarios/rankings.ts', args, true);
+      });
+    } else if (scenario === 'whistle') {
+      await attempt('whistle', async () => {
+        const args: WhistleArgs = { sizes: [...SETTINGS.whistle.sizes] };
+        results.whistle = await child<WhistleResult>('bench/scenarios/whistle.ts', args, true);
       });
     } else {
       await attempt('bundles', async () => {

@@ -47,4 +47,5 @@ export const SETTINGS = {
   },
   /** Lianhu district's size: 131 communities in 364 grids, drilled weekly for a year. */
   rankings: { communities: 131, grids: 364, weeks: 52, year: 2026, concurrency: 8 },
+  whistle: { sizes: [10, 500] },
 } as const;

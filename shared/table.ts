@@ -95,6 +95,32 @@ export const keys = {
     pk: `COMMUNITY#${communityId}`,
     sk: `PARTICIPATION#${memberId}`,
   }),
+  /** A whistle (吹哨): its item, responders, events and timer share one partition. */
+  whistle: (whistleId: string) => ({ pk: `WHISTLE#${whistleId}`, sk: 'WHISTLE' }),
+  whistlePartition: (whistleId: string) => `WHISTLE#${whistleId}`,
+  whistleResponder: (whistleId: string, memberId: string) => ({
+    pk: `WHISTLE#${whistleId}`,
+    sk: `RESPONDER#${memberId}`,
+  }),
+  whistleResponderPrefix: 'RESPONDER#',
+  /** An event on a whistle; the id is a ULID, so events sort by time. */
+  whistleEvent: (whistleId: string, eventId: string) => ({
+    pk: `WHISTLE#${whistleId}`,
+    sk: `EVENT#${eventId}`,
+  }),
+  whistleEventPrefix: 'EVENT#',
+  /** A whistle's deadline while it is open: in the sparse `WHISTLES#DUE` gsi1 partition. */
+  whistleDue: (whistleId: string) => ({ pk: `WHISTLE#${whistleId}`, sk: 'DUE' }),
+  dueWhistlesIndex: 'WHISTLES#DUE',
+  /** gsi1 partition of a street's whistles not yet closed (open or filled). */
+  openWhistlesOfStreet: (streetId: string) => `WHISTLES#STREET#${streetId}`,
+  /** gsi2 partition of a community's whistles: `active#…` sort after `closed#…`, so open come first descending. */
+  whistlesOfCommunity: (communityId: string) => `WHISTLES#${communityId}`,
+  /** Marks a person as on a whistle, so nobody is on two whistles, and replies find the whistle. */
+  onWhistle: (communityId: string, memberId: string) => ({
+    pk: `ONWHISTLE#${communityId}#${memberId}`,
+    sk: 'ONWHISTLE',
+  }),
 } as const;
 
 /** Shape of a DynamoDB primary key. */

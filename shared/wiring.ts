@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { DynamoActivationRepository } from './adapters/activation-repository';
+import { auditLog } from './adapters/audit-log';
 import { DynamoCheckInRepository } from './adapters/check-in-repository';
 import { systemClock, ulidIds } from './adapters/clock';
 import { DynamoDrafteeRepository } from './adapters/draftee-repository';
@@ -21,9 +22,12 @@ import { SnsSmsGateway } from './adapters/sms-gateway';
 import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
+import { DynamoWhistleMessenger } from './adapters/whistle-messages';
+import { WhistleRepository } from './adapters/whistle-repository';
 import { loadConfig, tableEnv } from './config';
 import { tracer } from './observability';
 import { DynamoOutbox } from './outbox/dynamo-outbox';
+import { makeWhistleUseCases } from './use-cases/whistle';
 
 /**
  * The production ports over the table named in `TABLE_NAME`. Called at module scope by each
@@ -32,7 +36,7 @@ import { DynamoOutbox } from './outbox/dynamo-outbox';
 export function tablePorts() {
   const { TABLE_NAME } = loadConfig(tableEnv);
   const doc = documentClient();
-  return {
+  const ports = {
     structure: new DynamoStructureRepository(doc, TABLE_NAME),
     members: new DynamoMemberRepository(doc, TABLE_NAME),
     activations: new DynamoActivationRepository(doc, TABLE_NAME),
@@ -42,9 +46,16 @@ export function tablePorts() {
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new DynamoHistoryRepository(doc, TABLE_NAME),
+    whistles: new WhistleRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
+  const whistle = makeWhistleUseCases({
+    ...ports,
+    messenger: new DynamoWhistleMessenger(doc, TABLE_NAME),
+    audit: auditLog(),
+  });
+  return { ...ports, whistle };
 }
 
 const smsEnv = z.object({

@@ -7,6 +7,7 @@ import type { FormationResult } from '../scenarios/formation';
 import type { ProviderResult } from '../scenarios/provider';
 import type { RankingsResult } from '../scenarios/rankings';
 import type { PressResult, SwitchResult } from '../scenarios/switch';
+import type { WhistleResult } from '../scenarios/whistle';
 import type { SETTINGS } from '../settings';
 
 export type Machine = {
@@ -29,6 +30,7 @@ export type RunResults = {
   bundles?: BundlesResult;
   rankings?: RankingsResult;
   provider?: ProviderResult[];
+  whistle?: WhistleResult;
   errors: { scenario: string; message: string }[];
   durationMs?: number;
 };
@@ -827,7 +829,42 @@ const TITLES: Record<string, string> = {
   bundles: '3. `bundles`: bytes per Lambda bundle',
   rankings: '4. `rankings`: 周排名 / 月排行 / 年考评 from precomputed aggregates',
   provider: '5. `provider`: the switch through Tencent Cloud SMS (the fake, with the official SDK)',
+  whistle: '6. `whistle`: DynamoDB requests per raise and per answer (吹哨报到)',
 };
+
+function whistleSection(results: RunResults): string {
+  const r = results.whistle;
+  if (!r) return '_No result: the scenario failed (see Errors)._';
+  const ops = (byOp: Record<string, number>) =>
+    Object.entries(byOp)
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, count]) => `${op} ×${count}`)
+      .join('; ');
+  return [
+    `### Method
+
+A grid paired with one unit whose party members are all called at the grid level; the whistle
+asks for two people. The raise is \`makeWhistleUseCases().raise\` (what \`POST
+/communities/{id}/whistles\` calls); the answers are SMS replies through the reply use case. Every
+DynamoDB request of each step is counted, the SMS it queues included (sending them is the stream
+consumer's, as for the switch). The second answer fills the whistle and tells everyone else they
+are not needed.`,
+    table(
+      ['people called', 'step', 'DynamoDB requests', 'requests by kind', 'time (DynamoDB Local)'],
+      r.runs.flatMap((x) => [
+        [n(x.called), 'raise', n(x.raise.requests), ops(x.raise.byOp), sec(x.raise.ms)],
+        [n(x.called), 'answer', n(x.answer.requests), ops(x.answer.byOp), sec(x.answer.ms)],
+        [
+          n(x.called),
+          `filling answer (${n(x.filling.toldNotNeeded)} told not needed)`,
+          n(x.filling.requests),
+          ops(x.filling.byOp),
+          sec(x.filling.ms),
+        ],
+      ]),
+    ),
+  ].join('\n\n');
+}
 
 function sectionOf(scenario: string, results: RunResults): string {
   const body =
@@ -839,7 +876,9 @@ function sectionOf(scenario: string, results: RunResults): string {
           ? rankingsSection(results)
           : scenario === 'provider'
             ? providerSection(results)
-            : bundlesSection(results);
+            : scenario === 'whistle'
+              ? whistleSection(results)
+              : bundlesSection(results);
   const own = targets(results).filter((t) => t.scenario === scenario);
   const errors = results.errors.filter(
     (e) => e.scenario.startsWith(scenario) || (scenario === 'switch' && e.scenario === 'formation'),

@@ -12,6 +12,7 @@ import type {
   SmsMessage,
   Unit,
 } from './types';
+import type { WhistleDetail, WhistleRequest, WhistleSummary } from './whistle-types';
 
 /** An error the API answered with: `{error: {code, message, details}}`, or a network failure. */
 export class ApiError extends Error {
@@ -326,6 +327,42 @@ export class Api {
   audit(communityId: string, cursor?: string, limit = 20) {
     const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
     return this.call<AuditPage>('GET', `/communities/${encodeURIComponent(communityId)}/audit?${query}`);
+  }
+
+  // --- Whistle (吹哨) ---
+
+  whistles(communityId: string) {
+    return this.call<{ items: WhistleSummary[] }>(
+      'GET',
+      `/communities/${encodeURIComponent(communityId)}/whistles`,
+    ).then((r) => r.items);
+  }
+
+  streetWhistles(streetId: string) {
+    return this.call<{ items: WhistleSummary[] }>(
+      'GET',
+      `/streets/${encodeURIComponent(streetId)}/whistles`,
+    ).then((r) => r.items);
+  }
+
+  whistle(whistleId: string) {
+    return this.call<WhistleDetail>('GET', `/whistles/${encodeURIComponent(whistleId)}`);
+  }
+
+  raiseWhistle(communityId: string, request: WhistleRequest) {
+    return this.call<WhistleDetail>(
+      'POST',
+      `/communities/${encodeURIComponent(communityId)}/whistles`,
+      request,
+    );
+  }
+
+  closeWhistle(whistleId: string, action: 'resolve' | 'cancel', note: string) {
+    return this.call<WhistleDetail>(
+      'POST',
+      `/whistles/${encodeURIComponent(whistleId)}/${action}`,
+      note ? { note } : {},
+    );
   }
 
   // The simulated phone network: local stack only.

@@ -15,6 +15,7 @@ import { type AppServices, type Person, Services } from './services';
 import { SignIn } from './sign-in';
 import { StreetPage } from './street';
 import { ErrorNote, messageOf } from './ui';
+import { StreetWhistlesPage, WhistlePage, WhistlesPage } from './whistle';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -218,6 +219,17 @@ export function App() {
                 <ReportPage key={route.activationId} activationId={route.activationId} />
               )}
               {route.page === 'street' && <StreetPage key={route.streetId ?? ''} streetId={route.streetId} />}
+              {route.page === 'whistles' && (
+                <WhistlesPage
+                  key={`${route.communityId}/${route.prefill?.gridId ?? ''}`}
+                  communityId={route.communityId}
+                  prefill={route.prefill}
+                />
+              )}
+              {route.page === 'whistle' && <WhistlePage key={route.whistleId} whistleId={route.whistleId} />}
+              {route.page === 'streetWhistles' && (
+                <StreetWhistlesPage key={route.streetId} streetId={route.streetId} />
+              )}
             </Services.Provider>
           )}
         </main>

@@ -209,6 +209,21 @@ export function BoardPage(props: { activationId: string }) {
               team={team}
               drill={drill}
               onSelect={(member) => setSelected({ member, team })}
+              whistleHref={
+                team.shortfall > 0 &&
+                board.status === 'active' &&
+                can(session, 'whistle:raise', [board.communityId])
+                  ? hrefOf({
+                      page: 'whistles',
+                      communityId: board.communityId,
+                      prefill: {
+                        gridId: team.gridId,
+                        people: team.shortfall,
+                        activationId: board.activationId,
+                      },
+                    })
+                  : undefined
+              }
             />
           ))}
         </div>
@@ -243,7 +258,13 @@ export function BoardPage(props: { activationId: string }) {
   );
 }
 
-function TeamCard(props: { team: BoardTeam; drill: boolean; onSelect: (member: BoardMember) => void }) {
+function TeamCard(props: {
+  team: BoardTeam;
+  drill: boolean;
+  onSelect: (member: BoardMember) => void;
+  /** Blow the whistle for this team's shortfall, pre-filled. */
+  whistleHref?: string | undefined;
+}) {
   const { config } = useServices();
   const { t, labels } = useI18n();
   const { team } = props;
@@ -267,6 +288,11 @@ function TeamCard(props: { team: BoardTeam; drill: boolean; onSelect: (member: B
         {short ? (
           <span class="flag flag-short" data-testid="shortfall">
             <Icon name="warning" /> {t('shortfall', { n: team.shortfall })}
+            {props.whistleHref && (
+              <a class="whistle-link" href={props.whistleHref} data-testid="whistle-shortfall">
+                {t('whistleForShortfall', { n: team.shortfall })}
+              </a>
+            )}
           </span>
         ) : arrived + confirmed >= team.quota ? (
           <span class="flag flag-full">

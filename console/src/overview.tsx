@@ -133,6 +133,7 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
         <a href={hrefOf({ page: 'roster', communityId: id })}>{t('openRoster')}</a>
         <a href={hrefOf({ page: 'schedules', communityId: id })}>{t('openSchedules')}</a>
         <a href={hrefOf({ page: 'history', communityId: id })}>{t('openHistory')}</a>
+        <a href={hrefOf({ page: 'whistles', communityId: id })}>{t('openWhistles')}</a>
       </footer>
 
       {dialog && (

@@ -9,7 +9,14 @@ export type Route =
   | { page: 'history'; communityId: string }
   | { page: 'streetHistory'; streetId?: string | undefined }
   | { page: 'report'; activationId: string }
-  | { page: 'street'; streetId?: string | undefined };
+  | { page: 'street'; streetId?: string | undefined }
+  // --- Whistle pages ---
+  | { page: 'whistles'; communityId: string; prefill?: WhistlePrefill | undefined }
+  | { page: 'whistle'; whistleId: string }
+  | { page: 'streetWhistles'; streetId: string };
+
+/** A whistle form filled in beforehand: a team's shortfall on the board. */
+export type WhistlePrefill = { gridId: string; people: number; activationId?: string | undefined };
 
 /**
  * Hash routes, so the console is plain static files on any host: `#/`, `#/board/<id>`,
@@ -18,8 +25,25 @@ export type Route =
  * (`#/history` alone: the first street's), `#/report/<activationId>`.
  */
 export function parseRoute(hash: string): Route {
-  const [, page, raw, sub] = hash.replace(/^#/, '').split('/');
+  const [, page, raw, sub, people, activationId] = hash.replace(/^#/, '').split('/');
   const id = raw ? decodeURIComponent(raw) : undefined;
+  if (page === 'whistles' && id) {
+    const n = Number(people);
+    return {
+      page: 'whistles',
+      communityId: id,
+      prefill:
+        sub && Number.isInteger(n) && n > 0
+          ? {
+              gridId: decodeURIComponent(sub),
+              people: n,
+              activationId: activationId ? decodeURIComponent(activationId) : undefined,
+            }
+          : undefined,
+    };
+  }
+  if (page === 'whistle' && id) return { page: 'whistle', whistleId: id };
+  if (page === 'street-whistles' && id) return { page: 'streetWhistles', streetId: id };
   if (page === 'board' && id) return { page: 'board', activationId: id };
   if (page === 'roster' && id) return { page: 'roster', communityId: id };
   if (page === 'schedules' && id) return { page: 'schedules', communityId: id };
@@ -49,6 +73,17 @@ export const hrefOf = (route: Route): string => {
       return `#/report/${encodeURIComponent(route.activationId)}`;
     case 'street':
       return route.streetId ? `#/street/${encodeURIComponent(route.streetId)}` : '#/street';
+    case 'whistles': {
+      const base = `#/whistles/${encodeURIComponent(route.communityId)}`;
+      const p = route.prefill;
+      if (!p) return base;
+      const tail = p.activationId ? `/${encodeURIComponent(p.activationId)}` : '';
+      return `${base}/${encodeURIComponent(p.gridId)}/${p.people}${tail}`;
+    }
+    case 'whistle':
+      return `#/whistle/${encodeURIComponent(route.whistleId)}`;
+    case 'streetWhistles':
+      return `#/street-whistles/${encodeURIComponent(route.streetId)}`;
     default:
       return '#/';
   }

@@ -328,33 +328,46 @@ export class DynamoCheckInRepository implements CheckInRepository {
   }
 
   private inboundItem(inbound: Inbound) {
-    return {
+    return inboundPut(this.table, inbound).Item;
+  }
+
+  private inboundPut(inbound: Inbound) {
+    return inboundPut(this.table, inbound);
+  }
+
+  private loosePut(id: string, phone: string, message: OutboxMessage) {
+    return looseSmsPut(this.table, id, phone, message);
+  }
+}
+
+/** The conditional put that remembers an inbound message id: a replay fails it. */
+export function inboundPut(table: string, inbound: Inbound) {
+  return {
+    TableName: table,
+    Item: {
       ...keys.inbound(inbound.id),
       type: 'inbound',
       receivedAt: inbound.at,
       expiresAt: epochSeconds(inbound.at) + INBOUND_TTL_SECONDS,
-    };
-  }
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
 
-  private inboundPut(inbound: Inbound) {
-    return {
-      TableName: this.table,
-      Item: this.inboundItem(inbound),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    };
-  }
-
-  private loosePut(id: string, phone: string, message: OutboxMessage) {
-    return {
-      TableName: this.table,
-      Item: {
-        ...keys.looseSms(id),
-        type: 'sms',
-        phone,
-        outbox: { reply: message },
-        expiresAt: epochSeconds(message.queuedAt) + LOOSE_TTL_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    };
-  }
+/**
+ * The conditional put of an SMS that belongs to no activation, under a fixed id: the stream
+ * consumer sends it once; a second put of the same id fails its condition.
+ */
+export function looseSmsPut(table: string, id: string, phone: string, message: OutboxMessage) {
+  return {
+    TableName: table,
+    Item: {
+      ...keys.looseSms(id),
+      type: 'sms',
+      phone,
+      outbox: { reply: message },
+      expiresAt: epochSeconds(message.queuedAt) + LOOSE_TTL_SECONDS,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
 }

@@ -19,7 +19,8 @@ export type Action =
   | 'drill:switch'
   | 'board:read'
   | 'checkin:write'
-  | 'audit:read';
+  | 'audit:read'
+  | 'whistle:raise';
 
 /**
  * Who may do what, as the contract's table says. Every group but admin is limited to its own
@@ -34,6 +35,8 @@ const POLICY: Record<Action, readonly Group[]> = {
   'board:read': ['admin', 'planner', 'dutyOfficer', 'commander'],
   'checkin:write': ['admin', 'dutyOfficer', 'commander'],
   'audit:read': ['admin', 'planner', 'dutyOfficer', 'commander'],
+  /** Blowing, resolving and cancelling a whistle (吹哨). */
+  'whistle:raise': ['admin', 'dutyOfficer', 'commander'],
 };
 
 /** True when the principal acts for the community (admins act for all). */

@@ -137,13 +137,24 @@ export type SmsMessage =
       backfilled: number;
       /** Reserves not yet called. */
       reservesLeft: number;
-    };
+    }
+  | WhistleSms;
+
+/** What a whistle (吹哨) says: to those called, to the grid leader who blew it, and to who answers. */
+export type WhistleSms =
+  | { type: 'whistleCall'; communityName: string; gridName: string; reason: string; code: string }
+  | { type: 'whistleRaised'; code: string; notified: number }
+  | { type: 'whistleAck'; code: string; answer: 'coming' | 'declined' | 'arrived'; etaMinutes?: number }
+  | { type: 'whistleNotNeeded'; code: string; gridName: string }
+  | { type: 'whistleClosed'; code: string; gridName: string; cancelled: boolean }
+  | { type: 'whistleReleased'; code: string }
+  | { type: 'whistleRefused'; why: 'notLeader' | 'people' };
 
 /** The name of each registered template. */
 export type SmsMessageType = SmsMessage['type'];
 
 /** The text variables, in the order they are given up when a message must be shortened. */
-const TEXT_VARS = ['communityName', 'teamName', 'leaderName', 'musterPoint'] as const;
+const TEXT_VARS = ['reason', 'communityName', 'teamName', 'leaderName', 'musterPoint'] as const;
 type TextVar = (typeof TEXT_VARS)[number];
 type Texts = Record<TextVar, string>;
 
@@ -171,12 +182,13 @@ function count(n: number): string {
 
 type Body = { drill: boolean; texts: Texts; compose: (t: Texts) => string };
 
-const NO_TEXTS: Texts = { communityName: '', teamName: '', leaderName: '', musterPoint: '' };
+const NO_TEXTS: Texts = { reason: '', communityName: '', teamName: '', leaderName: '', musterPoint: '' };
 
 function callout(m: CalloutVars, locale: Locale, reminder: boolean): Body {
   const kind = KIND_LABELS[m.kind][locale];
   const level = LEVEL_LABELS[m.level][locale];
   const texts: Texts = {
+    reason: '',
     communityName: m.communityName,
     teamName: m.teamName,
     leaderName: m.isLeader ? '' : m.leaderName,
@@ -309,6 +321,14 @@ function body(m: SmsMessage, locale: Locale): Body {
           ? '已恢复，您将继续收到应急召集短信。回TD可退订。'
           : 'You have opted back in to call-out SMS. Reply TD to opt out.',
       );
+    case 'whistleCall':
+    case 'whistleRaised':
+    case 'whistleAck':
+    case 'whistleNotNeeded':
+    case 'whistleClosed':
+    case 'whistleReleased':
+    case 'whistleRefused':
+      return whistleBody(m, zh);
     case 'shortfall': {
       const missing = count(m.missing);
       const backfilled = count(m.backfilled);
@@ -322,6 +342,83 @@ function body(m: SmsMessage, locale: Locale): Body {
             : `Vanguard team ${t.teamName} is ${missing} short: ${backfilled} reserves called in, ${left} left.`,
       };
     }
+  }
+}
+
+function whistleBody(m: WhistleSms, zh: boolean): Body {
+  switch (m.type) {
+    case 'whistleCall':
+      return {
+        drill: false,
+        texts: { ...NO_TEXTS, communityName: m.communityName, teamName: m.gridName, reason: m.reason },
+        compose: (t) =>
+          zh
+            ? `${t.communityName}${t.teamName}吹哨（${m.code}）：${t.reason}。请支援，回1来，2不能，3已到`
+            : `${t.communityName} ${t.teamName} needs help (${m.code}): ${t.reason}. Reply 1=coming 2=can't 3=arrived`,
+      };
+    case 'whistleRaised':
+      return fixed(
+        false,
+        zh
+          ? `已吹哨，编号${m.code}，已通知${count(m.notified)}人。`
+          : `Whistle ${m.code} blown: ${count(m.notified)} people told.`,
+      );
+    case 'whistleAck': {
+      const eta = m.etaMinutes;
+      const text =
+        m.answer === 'declined'
+          ? zh
+            ? '已收到，您不能来。'
+            : "Got it, you can't come."
+          : m.answer === 'arrived'
+            ? zh
+              ? '已记录您到场，谢谢！'
+              : 'Arrival recorded, thank you!'
+            : eta !== undefined && eta > 0
+              ? zh
+                ? `已收到，您约${count(eta)}分钟后到，到场后回3。`
+                : `Got it, there in about ${count(eta)} min; reply 3 on arrival.`
+              : zh
+                ? '已收到，您能来，到场后回3。'
+                : "Got it, you're coming; reply 3 on arrival.";
+      return fixed(false, zh ? `吹哨${m.code}：${text}` : `Whistle ${m.code}: ${text}`);
+    }
+    case 'whistleNotNeeded':
+      return {
+        drill: false,
+        texts: { ...NO_TEXTS, teamName: m.gridName },
+        compose: (t) =>
+          zh
+            ? `${t.teamName}吹哨${m.code}人员已足，您无需到场，谢谢！`
+            : `${t.teamName} whistle ${m.code} has enough people; you are not needed. Thank you!`,
+      };
+    case 'whistleClosed':
+      return {
+        drill: false,
+        texts: { ...NO_TEXTS, teamName: m.gridName },
+        compose: (t) =>
+          zh
+            ? `${t.teamName}吹哨${m.code}已${m.cancelled ? '取消' : '解决'}，无需再到场，谢谢！`
+            : `${t.teamName} whistle ${m.code} is ${m.cancelled ? 'cancelled' : 'resolved'}; no need to come. Thank you!`,
+      };
+    case 'whistleReleased':
+      return fixed(
+        false,
+        zh
+          ? `您已被应急召集，吹哨${m.code}不再需要您，请按召集短信行动。`
+          : `You have been called out; whistle ${m.code} no longer needs you. Follow the call-out SMS.`,
+      );
+    case 'whistleRefused':
+      return fixed(
+        false,
+        m.why === 'notLeader'
+          ? zh
+            ? '只有网格长可以短信吹哨，请联系您的网格长或社区。'
+            : 'Only a grid leader can blow the whistle by SMS; ask your grid leader or community.'
+          : zh
+            ? '人数须在1到500之间，例如：吹哨 5 救援'
+            : 'The number of people must be 1 to 500, e.g. 吹哨 5 rescue',
+      );
   }
 }
 

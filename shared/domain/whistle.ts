@@ -37,6 +37,11 @@ export const whistleInput = z
     people: z.number().int().min(1).max(MAX_WHISTLE_PEOPLE).optional(),
     skills: z.array(z.enum(SKILLS)).max(SKILLS.length).optional(),
     respondWithinMinutes: z.number().int().min(1).max(1440).optional(),
+    /** Blown for a team's shortfall during this activation (emergency mode). */
+    activationId: z
+      .string()
+      .regex(/^[a-z0-9]{1,64}$/, 'not an activation id')
+      .optional(),
   })
   .strict();
 export type WhistleInput = z.infer<typeof whistleInput>;

@@ -5,6 +5,7 @@ import { rosterRoutes } from './routes-roster';
 import { structureRoutes } from './routes-structure';
 import { switchRoutes } from './routes-switch';
 import { systemRoutes } from './routes-system';
+import { whistleRoutes } from './routes-whistle';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -56,6 +57,7 @@ export const routes = {
   ...switchRoutes,
   ...auditRoutes,
   ...planningRoutes,
+  ...whistleRoutes,
 } as const;
 
 export type RouteName = keyof typeof routes;

@@ -7,8 +7,10 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import { ackFor, helpFor, noCallOutNotice, optOutNoticeFor } from '../domain/messages';
 import { normalisePhone } from '../domain/phone';
 import { type ParsedReply, parseReply } from '../domain/reply';
+import { parseSmsWhistle } from '../domain/whistle';
 import { queue } from '../outbox/port';
 import { type BoardMember, displayStatus } from './board';
+import type { WhistleUseCases } from './whistle';
 
 /** The one thing the reply path asks of the activations: the activation itself. */
 export type ActivationLookup = { get(activationId: string): Promise<Activation | undefined> };
@@ -19,6 +21,8 @@ export type CheckInPorts = {
   clock: Clock;
   /** Told of every applied reply, for metrics: what it was, and how long after the alert it came. */
   observe?: (event: ReplyEvent) => void;
+  /** The whistle (吹哨): raised by a grid leader's `吹哨`, answered by whoever it called. */
+  whistle?: Pick<WhistleUseCases, 'raiseBySms' | 'answerBySms'> | undefined;
 };
 
 /** An applied reply, as metrics see it. */
@@ -43,7 +47,10 @@ export type ReplyOutcome =
   | 'noActiveCallout'
   | 'unknownPhone'
   | 'optedOut'
-  | 'optedIn';
+  | 'optedIn'
+  | 'whistleRaised'
+  | 'whistleRefused'
+  | 'whistleAnswered';
 
 const TARGET: Record<'confirm' | 'decline' | 'arrived', CheckInStatus> = {
   confirm: 'confirmed',
@@ -54,7 +61,7 @@ const TARGET: Record<'confirm' | 'decline' | 'arrived', CheckInStatus> = {
 const shortId = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /** Replies by SMS and check-ins by hand: every reply counts once, in order. */
-export function makeCheckInUseCases({ checkIns, activations, clock, observe }: CheckInPorts) {
+export function makeCheckInUseCases({ checkIns, activations, clock, observe, whistle }: CheckInPorts) {
   /**
    * Moves a draftee, re-reading and retrying when another reply moved them first. A change that
    * the status rules refuse (a late "1" after "3") is remembered and ignored.
@@ -129,11 +136,25 @@ export function makeCheckInUseCases({ checkIns, activations, clock, observe }: C
         }
       }
 
+      if (whistle && parsed.kind === 'unknown' && parseSmsWhistle(incoming.body) !== undefined) {
+        const entry = await checkIns.getPhone(phone.e164);
+        if (!entry) return 'unknownPhone';
+        if (!entry.smsOptOut) {
+          const raised = await whistle.raiseBySms(entry, incoming.body, inbound);
+          if (raised === 'replayed') return 'replayed';
+          if (raised) return raised === 'raised' ? 'whistleRaised' : 'whistleRefused';
+        }
+      }
+
       const [draftee] = await checkIns.findOpenByPhone(phone.e164);
       if (!draftee) {
         const entry = await checkIns.getPhone(phone.e164);
         if (!entry) return 'unknownPhone';
         if (entry.smsOptOut) return (await checkIns.recordInbound(inbound)) ? 'ignored' : 'replayed';
+        // Someone on a whistle and on no call-out answers the whistle.
+        const answered = await whistle?.answerBySms(entry, parsed, inbound);
+        if (answered === 'applied') return 'whistleAnswered';
+        if (answered) return answered;
         // At most one "no call-out" answer a day per phone, however often it writes.
         // The day as people there count it: China Standard Time, UTC+8.
         const day = new Date(Date.parse(now) + 8 * 3600_000).toISOString().slice(0, 10);

@@ -29,6 +29,8 @@ export type DispatchPorts = {
   maxAttempts?: number;
   /** Messages claimed, sent and settled together. */
   groupSize?: number;
+  /** A switch takes precedence over a whistle: whoever it drafts is released from theirs. */
+  whistle?: { releaseDrafted(people: readonly { communityId: string; memberId: string }[]): Promise<number> };
 };
 
 export type DispatchStats = {
@@ -101,7 +103,11 @@ export function makeDispatcher(ports: DispatchPorts) {
           : {},
       });
     }
-    return draftees.insertDraftees(activation, [...groups.values()]);
+    const inserted = await draftees.insertDraftees(activation, [...groups.values()]);
+    await ports.whistle?.releaseDrafted(
+      [...groups.values()].flatMap((g) => g.draftees.filter((d) => d.open)),
+    );
+    return inserted;
   }
 
   /** An activation was stood down: its open draftees are closed and told. */

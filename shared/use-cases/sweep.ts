@@ -11,6 +11,7 @@ import { logger } from '../observability';
 import { type Outbox, queue } from '../outbox/port';
 import { keys } from '../table';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
+import type { WhistleUseCases } from './whistle';
 
 export type SweepPorts = {
   activations: ActivationRepository;
@@ -23,6 +24,8 @@ export type SweepPorts = {
   realertAfterSeconds: number;
   /** Silent this long after the alert: noResponse, and the team is backfilled. */
   noResponseAfterSeconds: number;
+  /** Whistles past their deadline widen a level on each sweep. */
+  whistle?: Pick<WhistleUseCases, 'sweep' | 'releaseDrafted'> | undefined;
 };
 
 export type SweepStats = {
@@ -126,6 +129,7 @@ export function makeSweeper(ports: SweepPorts) {
         return;
       }
       stats.backfilled += batch.length;
+      await ports.whistle?.releaseDrafted(batch);
       // This batch moved the locks it touched: the next batch must expect the new versions.
       for (const unitId of new Set(batch.flatMap((d) => byId.get(d.memberId)?.unitId ?? []))) {
         const lock = context.locks.get(unitId);
@@ -206,6 +210,7 @@ export function makeSweeper(ports: SweepPorts) {
           logger.error('sweep of an activation failed', { error, activationId: activation.activationId });
         }
       }
+      await ports.whistle?.sweep().catch((error: unknown) => logger.error('whistle sweep failed', { error }));
       return stats;
     },
   };

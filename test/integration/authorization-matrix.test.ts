@@ -19,6 +19,7 @@ import {
   streetView,
   unitView,
 } from '../../shared/http/schemas';
+import { whistleSummaryView, whistleView } from '../../shared/http/whistle-schemas';
 import type { Api } from './support/http-client';
 import { type Reply, startTestApi, type TestApi } from './support/local-api';
 import {
@@ -64,6 +65,8 @@ const CONTRACT = {
   drill: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
   boardRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
   manualCheckIn: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own' },
+  /** The Whistle section: admin; the community's duty officers and commanders. */
+  whistle: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own' },
 } as const satisfies Record<string, Row>;
 
 /** What the contract says around the table. */
@@ -318,6 +321,42 @@ async function schedulesOf(communityId: string) {
   const reply = await succeed('schedules', admin.get(`/communities/${communityId}/drill-schedules`));
   return bodyOf(scheduleList, reply).items;
 }
+
+/** A fresh whistle, blown by the admin for one person, in the scope's community. */
+async function blowWhistle(scope: Scope) {
+  const reply = await succeed(
+    'whistle',
+    admin.post(`/communities/${communityOf(scope)}/whistles`, {
+      gridId: gridOf(scope),
+      reason: fresh('矩阵吹哨'),
+      category: 'other',
+      people: 1,
+    }),
+  );
+  return bodyOf(whistleView, reply);
+}
+async function whistleNow(whistleId: string) {
+  return bodyOf(whistleView, await succeed('whistle', admin.get(`/whistles/${whistleId}`)));
+}
+const whistleList = z.object({ items: z.array(whistleSummaryView) });
+
+/** Closing a fresh whistle: an allowed caller closes it, a refused one leaves it open. */
+const closeWhistleCase = (action: 'resolve' | 'cancel'): RouteCase => ({
+  row: CONTRACT.whistle,
+  scoped: true,
+  async attempt(client, scope) {
+    const { whistleId } = await blowWhistle(scope);
+    const reply = await client.post(`/whistles/${whistleId}/${action}`, { note: fresh('处理') });
+    return {
+      reply,
+      async verify(granted) {
+        const now = await whistleNow(whistleId);
+        expect(now.status).toBe(granted ? (action === 'resolve' ? 'resolved' : 'cancelled') : 'open');
+        if (!granted) await succeed('cancel', admin.post(`/whistles/${whistleId}/cancel`, {}));
+      },
+    };
+  },
+});
 
 /** For each route, by `METHOD /path`, what to try and what the contract says of it. */
 const MATRIX: Record<string, readonly RouteCase[]> = {
@@ -703,6 +742,67 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       ),
     },
   ],
+  'POST /communities/{communityId}/whistles': [
+    {
+      row: CONTRACT.whistle,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const reason = fresh('矩阵吹哨');
+        const reply = await client.post(`/communities/${communityId}/whistles`, {
+          gridId: gridOf(scope),
+          reason,
+          category: 'other',
+          people: 1,
+        });
+        return {
+          reply,
+          async verify(granted) {
+            const list = bodyOf(
+              whistleList,
+              await succeed('whistles', admin.get(`/communities/${communityId}/whistles`)),
+            ).items.filter((w) => w.reason === reason);
+            expect(list.length).toBe(granted ? 1 : 0);
+            for (const w of list) await succeed('cancel', admin.post(`/whistles/${w.whistleId}/cancel`, {}));
+          },
+        };
+      },
+    },
+  ],
+  'GET /communities/{communityId}/whistles': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/communities/${communityOf(scope)}/whistles`, whistleList),
+    },
+  ],
+  'GET /streets/{streetId}/whistles': [
+    {
+      // Anyone who reads boards may ask; each sees the whistles of their own communities.
+      row: AROUND.signedIn,
+      scoped: true,
+      attempt: read((scope) => `/streets/${streetOf(scope)}/whistles`, whistleList),
+    },
+  ],
+  'GET /whistles/{whistleId}': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      async attempt(client, scope) {
+        const { whistleId } = await blowWhistle(scope);
+        const reply = await client.get(`/whistles/${whistleId}`);
+        return {
+          reply,
+          async verify(granted) {
+            if (granted) expect(whistleView.parse(reply.body).whistleId).toBe(whistleId);
+            await succeed('cancel', admin.post(`/whistles/${whistleId}/cancel`, {}));
+          },
+        };
+      },
+    },
+  ],
+  'POST /whistles/{whistleId}/resolve': [closeWhistleCase('resolve')],
+  'POST /whistles/{whistleId}/cancel': [closeWhistleCase('cancel')],
   'GET /communities/{communityId}/members/{memberId}/participation': [
     {
       row: CONTRACT.rosterRead,

@@ -62,6 +62,9 @@ let activationId = '';
 let drafted: string[] = [];
 /** Drill schedules months ahead (at most a year is allowed), so the timer never fires them here. */
 const schedules: string[] = [];
+/** Open whistles of fz-b, one for resolve and one for cancel to reach. */
+let whistleId = '';
+let cancelWhistleId = '';
 const phones = new PhoneBook(7_007);
 
 beforeAll(async () => {
@@ -99,6 +102,21 @@ beforeAll(async () => {
     );
     schedules.push(z.object({ scheduleId: z.string() }).parse(reply.body).scheduleId);
   }
+  const blow = async () =>
+    z.object({ whistleId: z.string() }).parse(
+      (
+        await succeed(
+          'whistle',
+          admin.post('/communities/fz-b/whistles', {
+            gridId: 'h1',
+            reason: '路灯坏了',
+            category: 'electric',
+          }),
+        )
+      ).body,
+    ).whistleId;
+  whistleId = await blow();
+  cancelWhistleId = await blow();
   // From here on only requests write: the consumer would change the table behind the test's back.
   await api.stack.consumer?.stop();
   for (const [role, communities] of [
@@ -148,6 +166,7 @@ const knownIds = (): Record<string, readonly string[]> => ({
   memberId: members.map((m) => m.memberId),
   activationId: [activationId],
   scheduleId: schedules,
+  whistleId: [whistleId],
 });
 
 function hints(): Hints {
@@ -165,6 +184,23 @@ function hints(): Hints {
     streetId: slugOr('fz-street'),
     communityId: slugOr('fz-a', 'fz-b'),
     gridId: slugOr('g1', 'g2', 'h1'),
+    // A whistle's numbers: mostly in range, some just outside it.
+    people: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 500 }) },
+      { weight: 1, arbitrary: fc.constantFrom(0, -1, 501, 2.5) },
+    ),
+    respondWithinMinutes: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 1440 }) },
+      { weight: 1, arbitrary: fc.constantFrom(0, 1441) },
+    ),
+    activationId: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(activationId) },
+      { weight: 1, arbitrary: fc.stringMatching(ID) },
+    ),
+    reason: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('电线冒烟', '需要人手搬运') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 210 }) },
+    ),
     'neighbours[]': slugOr('g1', 'g2', 'h1'),
     unitId: slugOr('fz-unit'),
     memberId: fc.oneof(
@@ -288,7 +324,11 @@ function wireFor(route: RouteDef): fc.Arbitrary<Wire> {
 
 function pathFor(route: RouteDef): fc.Arbitrary<string> {
   const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
-  const known = knownIds();
+  // Resolve and cancel each get a whistle of their own: one closed by the other answers 409.
+  const known: Record<string, readonly string[]> = {
+    ...knownIds(),
+    ...(route.path.endsWith('/cancel') ? { whistleId: [cancelWhistleId] } : {}),
+  };
   const fill = (ids: Record<string, string>) =>
     route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? '');
   const independent = fc
@@ -296,7 +336,9 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
       ...names.map((name) =>
         pathId(
           known[name] ?? [],
-          name === 'memberId' || name === 'activationId' || name === 'scheduleId' ? ID : SLUG,
+          name === 'memberId' || name === 'activationId' || name === 'scheduleId' || name === 'whistleId'
+            ? ID
+            : SLUG,
         ),
       ),
     )

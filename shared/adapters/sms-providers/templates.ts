@@ -14,6 +14,10 @@ export const TEMPLATE_VARS = [
   'missing',
   'backfilled',
   'left',
+  'grid',
+  'reason',
+  'code',
+  'notified',
 ] as const;
 export type TemplateVar = (typeof TEMPLATE_VARS)[number];
 
@@ -104,6 +108,55 @@ const NO_DRILL: Record<string, Definition> = {
   },
 };
 
+/** Whistle (吹哨) messages: never about a drill. */
+const WHISTLE: Record<string, Definition> = {
+  whistleCall: {
+    zh: '{community}{grid}吹哨（{code}）：{reason}。请支援，回1来，2不能，3已到',
+    en: "{community} {grid} needs help ({code}): {reason}. Reply 1=coming 2=can't 3=arrived",
+  },
+  whistleRaised: {
+    zh: '已吹哨，编号{code}，已通知{notified}人。',
+    en: 'Whistle {code} blown: {notified} people told.',
+  },
+  whistleAckComing: {
+    zh: '吹哨{code}：已收到，您能来，到场后回3。',
+    en: "Whistle {code}: Got it, you're coming; reply 3 on arrival.",
+  },
+  whistleAckEta: {
+    zh: '吹哨{code}：已收到，您约{eta}分钟后到，到场后回3。',
+    en: 'Whistle {code}: Got it, there in about {eta} min; reply 3 on arrival.',
+  },
+  whistleAckDeclined: { zh: '吹哨{code}：已收到，您不能来。', en: "Whistle {code}: Got it, you can't come." },
+  whistleAckArrived: {
+    zh: '吹哨{code}：已记录您到场，谢谢！',
+    en: 'Whistle {code}: Arrival recorded, thank you!',
+  },
+  whistleNotNeeded: {
+    zh: '{grid}吹哨{code}人员已足，您无需到场，谢谢！',
+    en: '{grid} whistle {code} has enough people; you are not needed. Thank you!',
+  },
+  whistleResolved: {
+    zh: '{grid}吹哨{code}已解决，无需再到场，谢谢！',
+    en: '{grid} whistle {code} is resolved; no need to come. Thank you!',
+  },
+  whistleCancelled: {
+    zh: '{grid}吹哨{code}已取消，无需再到场，谢谢！',
+    en: '{grid} whistle {code} is cancelled; no need to come. Thank you!',
+  },
+  whistleReleased: {
+    zh: '您已被应急召集，吹哨{code}不再需要您，请按召集短信行动。',
+    en: 'You have been called out; whistle {code} no longer needs you. Follow the call-out SMS.',
+  },
+  whistleRefusedNotLeader: {
+    zh: '只有网格长可以短信吹哨，请联系您的网格长或社区。',
+    en: 'Only a grid leader can blow the whistle by SMS; ask your grid leader or community.',
+  },
+  whistleRefusedPeople: {
+    zh: '人数须在1到500之间，例如：吹哨 5 救援',
+    en: 'The number of people must be 1 to 500, e.g. 吹哨 5 rescue',
+  },
+};
+
 const DRILL_OPENING: Definition = { zh: '演练：', en: 'DRILL: ' };
 
 /** Every registered template's text, by key and locale. */
@@ -116,6 +169,7 @@ export const TEMPLATE_TEXTS: Readonly<Record<string, Definition>> = {
     ]),
   ),
   ...NO_DRILL,
+  ...WHISTLE,
 };
 
 /** Every template key: each must have an id for every locale a deployment sends in. */
@@ -174,6 +228,29 @@ export const smsMessageSchema = z.discriminatedUnion('type', [
     backfilled: z.number(),
     reservesLeft: z.number(),
   }),
+  z.object({
+    type: z.literal('whistleCall'),
+    communityName: z.string(),
+    gridName: z.string(),
+    reason: z.string(),
+    code: z.string(),
+  }),
+  z.object({ type: z.literal('whistleRaised'), code: z.string(), notified: z.number() }),
+  z.object({
+    type: z.literal('whistleAck'),
+    code: z.string(),
+    answer: z.enum(['coming', 'declined', 'arrived']),
+    etaMinutes: z.number().optional(),
+  }),
+  z.object({ type: z.literal('whistleNotNeeded'), code: z.string(), gridName: z.string() }),
+  z.object({
+    type: z.literal('whistleClosed'),
+    code: z.string(),
+    gridName: z.string(),
+    cancelled: z.boolean(),
+  }),
+  z.object({ type: z.literal('whistleReleased'), code: z.string() }),
+  z.object({ type: z.literal('whistleRefused'), why: z.enum(['notLeader', 'people']) }),
 ]);
 export const templatedSchema = z.object({ message: smsMessageSchema, locale: z.enum(LOCALES) });
 
@@ -229,6 +306,36 @@ export function templateOf(
     case 'optedOut':
     case 'optedIn':
       return { key: m.type, values: {} };
+    case 'whistleCall':
+      return {
+        key: m.type,
+        values: { community: m.communityName, grid: m.gridName, reason: m.reason, code: m.code },
+      };
+    case 'whistleRaised':
+      return { key: m.type, values: { code: m.code, notified: count(m.notified) } };
+    case 'whistleAck': {
+      const eta = m.etaMinutes;
+      if (m.answer === 'coming' && eta !== undefined && eta > 0)
+        return { key: 'whistleAckEta', values: { code: m.code, eta: count(eta) } };
+      const key =
+        m.answer === 'coming'
+          ? 'whistleAckComing'
+          : m.answer === 'arrived'
+            ? 'whistleAckArrived'
+            : 'whistleAckDeclined';
+      return { key, values: { code: m.code } };
+    }
+    case 'whistleNotNeeded':
+      return { key: m.type, values: { code: m.code, grid: m.gridName } };
+    case 'whistleClosed':
+      return {
+        key: m.cancelled ? 'whistleCancelled' : 'whistleResolved',
+        values: { code: m.code, grid: m.gridName },
+      };
+    case 'whistleReleased':
+      return { key: m.type, values: { code: m.code } };
+    case 'whistleRefused':
+      return { key: m.why === 'notLeader' ? 'whistleRefusedNotLeader' : 'whistleRefusedPeople', values: {} };
     case 'shortfall':
       return {
         key: `shortfall${drill}`,

@@ -26,6 +26,8 @@ const TABLE: Record<Action, Record<Group, Grant>> = {
   'checkin:write': { admin: 'all', planner: 'none', dutyOfficer: 'own', commander: 'own' },
   // Reading the after-action report follows the board's row.
   'audit:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own' },
+  // The Whistle section: admin; the community's duty officers and commanders.
+  'whistle:raise': { admin: 'all', planner: 'none', dutyOfficer: 'own', commander: 'own' },
 };
 const ACTIONS = Object.keys(TABLE) as Action[];
 

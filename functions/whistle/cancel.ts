@@ -1,0 +1,9 @@
+import { apiHandler, ok } from '../../shared/http/api';
+import { routes } from '../../shared/http/routes';
+import { tablePorts } from '../../shared/wiring';
+
+const { whistle } = tablePorts();
+
+export const handler = apiHandler(routes.cancelWhistle, async ({ params, body, principal }) =>
+  ok(await whistle.cancel(principal, params.whistleId, body.note)),
+);

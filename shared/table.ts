@@ -26,6 +26,15 @@ export const keys = {
   community: (communityId: string) => ({ pk: `COMMUNITY#${communityId}`, sk: 'COMMUNITY' }),
   communitiesIndex: 'COMMUNITIES',
   communitiesOfStreet: (streetId: string) => `STREET#${streetId}`,
+  /**
+   * A community's place in the area index: partitioned by province (the first two digits of its
+   * GB/T 2260 code), sorted by the full code, so any code prefix reads the communities it covers.
+   */
+  areaEntry: (areaCode: string, communityId: string) => ({
+    pk: `AREA#${areaCode.slice(0, 2)}`,
+    sk: `${areaCode}#${communityId}`,
+  }),
+  areaPartition: (prefix: string) => `AREA#${prefix.slice(0, 2)}`,
   grid: (communityId: string, gridId: string) => ({
     pk: `COMMUNITY#${communityId}`,
     sk: `GRID#${gridId}`,

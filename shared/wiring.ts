@@ -108,3 +108,16 @@ export function drillScheduler(): DrillScheduler {
     roleArn: env.PINGJI_SCHEDULER_ROLE_ARN,
   });
 }
+
+const capEnv = z.object({
+  /** The CAP `sender` of the alerts this service writes: no spaces, commas, `<` or `&`. */
+  PINGJI_CAP_SENDER: z
+    .string()
+    .regex(/^[^\s,<&]{1,120}$/, 'must have no spaces, commas, < or &')
+    .default('pingji'),
+});
+
+/** Who this service's CAP alerts say they are from. */
+export function capSender(): string {
+  return loadConfig(capEnv).PINGJI_CAP_SENDER;
+}

@@ -54,9 +54,10 @@ export type RouteDef = {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** `csv` bodies are passed through as text, with a larger size limit. */
-  bodyType?: 'json' | 'csv';
-  success: { status: number; schema?: z.ZodType; description: string };
+  /** `csv` bodies are passed through as text, with a larger size limit; `xml` (CAP) as text up to 1 MB. */
+  bodyType?: 'json' | 'csv' | 'xml';
+  /** `contentType`: the success body is not JSON but a document of this media type. */
+  success: { status: number; schema?: z.ZodType; description: string; contentType?: string };
   lambda?: { timeoutSeconds?: number; memoryMb?: number };
   /** A write recorded in the audit trail: what it is called, and what it concerns. */
   audit?: AuditSpec;
@@ -421,6 +422,17 @@ export const routes = {
     params: activationParams,
     query: boardQuery,
     success: { status: 200, schema: boardView, description: 'The board' },
+  }),
+  getActivationCap: define({
+    method: 'GET',
+    path: '/activations/{activationId}/cap',
+    fn: 'cap/get-activation',
+    summary: 'The activation as an OASIS CAP 1.2 alert (a Cancel once stood down)',
+    tag: 'cap',
+    auth: true,
+    table: 'read',
+    params: activationParams,
+    success: { status: 200, description: 'The CAP 1.2 document', contentType: 'application/cap+xml' },
   }),
   checkIn: define({
     method: 'POST',

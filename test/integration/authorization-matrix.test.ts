@@ -577,6 +577,20 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       },
     },
   ],
+  'GET /activations/{activationId}/cap': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      async attempt(client, scope) {
+        const open = await ensureOpen(admin, communityOf(scope));
+        return read(
+          () => `/activations/${open.activationId}/cap`,
+          z.string(),
+          (body) => expect(body).toContain(`<identifier>pingji-${open.activationId}</identifier>`),
+        )(client, scope);
+      },
+    },
+  ],
   'POST /activations/{activationId}/check-ins': [
     {
       row: CONTRACT.manualCheckIn,

@@ -15,6 +15,8 @@ import { demoStreet } from './demo-data';
 import { type DevAuth, makeDevAuth } from './dev-auth';
 import { devTokenRoutes } from './dev-routes';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import type { FakeProvider } from './fake-provider';
+import { fakeProviderRoutes, startFakeProvider } from './fake-provider-stack';
 import { type SeedReport, seedStreet } from './seed';
 import { LocalApiServer, lambdaContext } from './server';
 import { smsRoutes } from './sms-routes';
@@ -37,6 +39,10 @@ export type LocalStackOptions = {
   sweepSeconds?: number;
   /** Seconds between looks for scheduled drills that are due (default 5); 0 turns the timer off. */
   scheduleSeconds?: number;
+  /** Where SMS go: the simulated network (default), or a fake Tencent or Alibaba provider in front of it. */
+  smsProvider?: 'simulated' | 'tencent' | 'aliyun';
+  /** How the fake provider posts receipts: duplicated, out of order (tests); by itself unless `manual`. */
+  fakeProvider?: { duplicates?: boolean; outOfOrder?: boolean; manualReceipts?: boolean };
 };
 
 export type LocalStack = {
@@ -51,6 +57,8 @@ export type LocalStack = {
   dynamo?: DynamoDbLocal | undefined;
   /** The running stream consumer, if any. */
   consumer?: StreamPoller | undefined;
+  /** The fake SMS provider, when one runs. */
+  provider?: FakeProvider | undefined;
   /** Loads a Lambda handler by its entry under functions/, exactly as a route does. */
   loadHandler(fn: string): Promise<(event: unknown, context: Context) => Promise<unknown>>;
   stop(): Promise<void>;
@@ -80,6 +88,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
       PINGJI_SMS_RATE: z.coerce.number().positive().default(50),
       PINGJI_SWEEP_SECONDS: z.coerce.number().min(0).default(15),
       PINGJI_SCHEDULE_SECONDS: z.coerce.number().min(0).default(5),
+      PINGJI_SMS_PROVIDER: z.enum(['simulated', 'tencent', 'aliyun']).default('simulated'),
     })
     .parse(env);
   return {
@@ -92,6 +101,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStack
     smsRate: parsed.PINGJI_SMS_RATE,
     sweepSeconds: parsed.PINGJI_SWEEP_SECONDS,
     scheduleSeconds: parsed.PINGJI_SCHEDULE_SECONDS,
+    smsProvider: parsed.PINGJI_SMS_PROVIDER,
   };
 }
 
@@ -142,12 +152,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sweeping: Promise<unknown> = Promise.resolve();
   let scheduleTimer: NodeJS.Timeout | undefined;
   let firing: Promise<unknown> = Promise.resolve();
+  let provider: FakeProvider | undefined;
   const stopAll = async () => {
     if (sweepTimer) clearInterval(sweepTimer);
     if (scheduleTimer) clearInterval(scheduleTimer);
     await sweeping;
     await firing;
     await consumer?.stop();
+    await provider?.stop();
     await server?.close();
     await dynamo?.stop();
   };
@@ -157,6 +169,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await SimulatedPhoneNetwork.ensureTable(admin, phoneTable);
     admin.destroy();
     const phones = new SimulatedPhoneNetwork(documentClient(), phoneTable);
+    let apiUrl = '';
+    provider = await startFakeProvider(options, phones, () => apiUrl);
 
     let seeded: SeedReport | undefined;
     if ((options.seed ?? 'demo') === 'demo') {
@@ -202,7 +216,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: allRoutes,
       devRoutes: [
         ...devTokenRoutes(auth),
+        ...fakeProviderRoutes(provider),
         ...smsRoutes(phones, async (reply) => {
+          // With a fake provider the reply reaches the service as the provider posts it.
+          if (provider) {
+            await provider.reply(reply.from, reply.body, reply.inboundMessageId.replace(/-/g, ''));
+            return;
+          }
           const inbound = await loadHandler('messaging/inbound-sms');
           await inbound(
             inboundSmsEvent(reply),
@@ -215,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const port = await server.listen(options.port ?? 3000);
     const url = `http://localhost:${port}`;
+    apiUrl = `http://127.0.0.1:${port}`;
 
     if (options.consumer ?? true) {
       const streamHandler = (await loadHandler('messaging/stream')) as unknown as StreamHandler;
@@ -278,6 +299,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       seeded,
       dynamo,
       consumer,
+      provider,
       loadHandler,
       stop() {
         stopped ??= stopAll();

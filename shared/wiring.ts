@@ -10,12 +10,15 @@ import {
   tableDrivenScheduler,
 } from './adapters/drill-scheduler';
 import { documentClient } from './adapters/dynamo';
+import { HistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';
 import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
 import type { SmsGateway } from './adapters/sms-gateway';
 import { SnsSmsGateway } from './adapters/sms-gateway';
+import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
+import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
 import { loadConfig, tableEnv } from './config';
 
@@ -33,6 +36,7 @@ export function tablePorts() {
     checkIns: new CheckInRepository(doc, TABLE_NAME),
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
+    history: new HistoryRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
@@ -51,7 +55,12 @@ const smsEnv = z.object({
 /** The SMS gateway the environment names. */
 export function smsGateway(): SmsGateway {
   const env = loadConfig(smsEnv);
-  if (env.PINGJI_SMS_GATEWAY === 'simulated') {
+  const provider = providerName();
+  if (provider === 'tencent' || provider === 'aliyun') {
+    const { provider: p, templates } = templateProvider(provider);
+    return new ProviderSmsGateway(p, templates);
+  }
+  if (provider === 'simulated') {
     if (!env.PINGJI_PHONE_TABLE)
       throw new Error('invalid configuration: PINGJI_PHONE_TABLE is required for the simulated gateway');
     return new SimulatedPhoneNetwork(documentClient(), env.PINGJI_PHONE_TABLE);

@@ -5,6 +5,16 @@ import { tablePorts } from '../../shared/wiring';
 
 const reports = makeReportUseCases(tablePorts());
 
-export const handler = apiHandler(routes.getReport, async ({ params, principal }) =>
-  ok(await reports.get(principal, params.activationId)),
-);
+export const handler = apiHandler(routes.getReport, async ({ params, query, principal }) => {
+  if (query.format === 'csv') {
+    return {
+      status: 200,
+      text: await reports.csv(principal, params.activationId),
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="report-${params.activationId}.csv"`,
+      },
+    };
+  }
+  return ok(await reports.get(principal, params.activationId));
+});

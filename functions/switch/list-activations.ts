@@ -1,10 +1,10 @@
 import { apiHandler, ok } from '../../shared/http/api';
 import { routes } from '../../shared/http/routes';
-import { makeActivationUseCases } from '../../shared/use-cases/activation';
+import { makeHistoryUseCases } from '../../shared/use-cases/history';
 import { tablePorts } from '../../shared/wiring';
 
-const switchUseCases = makeActivationUseCases(tablePorts());
+const history = makeHistoryUseCases(tablePorts());
 
 export const handler = apiHandler(routes.listActivations, async ({ params, query, principal }) =>
-  ok(await switchUseCases.list(principal, params.communityId, query.limit, query.cursor)),
+  ok(await history.community(principal, params.communityId, query)),
 );

@@ -166,6 +166,7 @@ const outboxRecord = z.object({
   messageId: z.string().optional(),
   error: z.string().optional(),
   attempts: z.number().default(0),
+  receipt: z.enum(['delivered', 'failed']).optional(),
 });
 const drafteeRecord = z.object({
   activationId: z.string(),

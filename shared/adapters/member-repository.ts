@@ -61,6 +61,7 @@ const memberRecord = z.object({
   unitId: z.string().optional(),
   skills: z.array(z.enum(SKILLS)),
   available: z.boolean(),
+  unavailableUntil: z.string().optional(),
   smsOptOut: z.boolean().default(false),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,7 +1,13 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
 /** One SMS to send. `dedupeKey` names the message for good: the same key is the same SMS. */
-export type OutgoingSms = { to: string; body: string; dedupeKey: string };
+export type OutgoingSms = {
+  to: string;
+  body: string;
+  dedupeKey: string;
+  /** The message and its language as queued, for providers that send registered templates. */
+  template?: unknown;
+};
 
 /** What the gateway says about a message it accepted. */
 export type SentSms = { messageId: string; delivered?: boolean | undefined };

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import * as z from 'zod';
 import { concurrentUpdate, NotFoundError, unknownReference } from '../domain/errors';
 import type { Community, CommunityStructure, Grid, GridRef, Pairing, Street, Unit } from '../domain/roster';
-import { GRID_LEVELS, MODES } from '../domain/roster';
+import { GRID_LEVELS, MODES, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
 import { keys } from '../table';
 import { batchGetAll, type Item, queryAll, type TransactItem, transactWrite } from './dynamo';
 
@@ -57,6 +57,9 @@ const unitRecord = z.object({
   unitId: z.string(),
   name: z.string(),
   pairedGrids: z.array(z.object({ communityId: z.string(), gridId: z.string() })),
+  // Units written before these fields existed read as plain units serving no category.
+  serves: z.array(z.enum(WHISTLE_CATEGORIES)).default([]),
+  kind: z.enum(UNIT_KINDS).default('unit'),
   updatedAt: z.string(),
 });
 
@@ -284,15 +287,17 @@ export class DynamoStructureRepository implements StructureRepository {
           TableName: this.table,
           Key: keys.unit(unit.unitId),
           UpdateExpression:
-            'SET #type = :type, unitId = :id, #name = :name, pairedGrids = :grids, updatedAt = :now, gsi1pk = :g, gsi1sk = :id',
+            'SET #type = :type, unitId = :id, #name = :name, pairedGrids = :grids, serves = :serves, #kind = :kind, updatedAt = :now, gsi1pk = :g, gsi1sk = :id',
           // The pairings written below were computed from `previous`: refuse if it changed meanwhile.
           ConditionExpression: previous ? 'updatedAt = :seen' : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#type': 'type', '#name': 'name' },
+          ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#kind': 'kind' },
           ExpressionAttributeValues: {
             ':type': 'unit',
             ':id': unit.unitId,
             ':name': unit.name,
             ':grids': unit.pairedGrids,
+            ':serves': unit.serves,
+            ':kind': unit.kind,
             ':now': unit.updatedAt,
             ':g': keys.unitsIndex,
             ...(previous ? { ':seen': previous.updatedAt } : {}),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from './incident';
 import type { Skill } from './roster';
+import type { Locale, SmsMessage } from './sms';
 import type { Source } from './team-formation';
 
 /** The switch request: what happened, how grave, and whether it is a drill. */
@@ -126,6 +127,10 @@ export type OutboxMessage = {
   messageId?: string | undefined;
   error?: string | undefined;
   attempts: number;
+  /** What the message says and in which language, for providers that send registered templates. */
+  template?: { message: SmsMessage; locale: Locale } | undefined;
+  /** The provider's delivery receipt: delivered, or failed (then `error` says why). */
+  receipt?: 'delivered' | 'failed' | undefined;
 };
 
 /** One drafted person in one activation. */

@@ -44,7 +44,72 @@ export type AfterActionReport = {
   teams: TeamReport[];
   declineReasons: { reason: string; count: number }[];
   silent: { memberId: string; name: string; teamId: string }[];
+  /** Confirmed and arrived, counted up minute by minute since the press: overall and per team. */
+  curve: ResponseCurve;
+  /** How many took how many minutes, from the alert, to confirm. */
+  confirmDistribution: Bucket[];
 };
+
+/** One minute of a response curve: how many had confirmed and arrived by its end. */
+export type CurvePoint = { minute: number; confirmed: number; arrived: number };
+export type ResponseCurve = { overall: CurvePoint[]; teams: { teamId: string; points: CurvePoint[] }[] };
+/** People whose time fell in `[fromMinute, toMinute)`; the last bucket has no upper end. */
+export type Bucket = { fromMinute: number; toMinute: number | null; count: number };
+
+/** The curve stops here, so a long-open activation does not make thousands of points. */
+export const CURVE_MAX_MINUTES = 240;
+/** One-minute buckets up to here; the rest fall in one last open bucket. */
+export const DISTRIBUTION_MINUTES = 30;
+
+const minutesSince = (from: string, at: string | undefined): number | undefined =>
+  at === undefined ? undefined : Math.max(0, (Date.parse(at) - Date.parse(from)) / 60_000);
+
+/**
+ * The response curve of some draftees: for each whole minute since `startedAt`, how many had
+ * confirmed (or arrived, which says yes too) and how many had arrived by the end of it.
+ */
+export function responseCurve(
+  startedAt: string,
+  draftees: readonly Draftee[],
+  endMinute: number,
+): CurvePoint[] {
+  const last = Math.max(0, Math.min(CURVE_MAX_MINUTES, Math.ceil(endMinute)));
+  const confirms = draftees
+    .filter(answered)
+    .map((d) => minutesSince(startedAt, confirmedAt(d)))
+    .filter((m): m is number => m !== undefined);
+  const arrivals = draftees
+    .filter((d) => d.status === 'arrived')
+    .map((d) => minutesSince(startedAt, arrivedAt(d)))
+    .filter((m): m is number => m !== undefined);
+  const points: CurvePoint[] = [];
+  for (let minute = 0; minute <= last; minute++) {
+    points.push({
+      minute,
+      confirmed: confirms.filter((m) => m <= minute).length,
+      arrived: arrivals.filter((m) => m <= minute).length,
+    });
+  }
+  return points;
+}
+
+/** Minutes from alert to confirmation, counted into one-minute buckets and a last open one. */
+export function confirmDistribution(draftees: readonly Draftee[]): Bucket[] {
+  const buckets: Bucket[] = Array.from({ length: DISTRIBUTION_MINUTES }, (_, i) => ({
+    fromMinute: i,
+    toMinute: i + 1,
+    count: 0,
+  }));
+  const rest: Bucket = { fromMinute: DISTRIBUTION_MINUTES, toMinute: null, count: 0 };
+  for (const d of draftees) {
+    if (!answered(d) || !d.alertedAt) continue;
+    const minutes = minutesSince(d.alertedAt, confirmedAt(d));
+    if (minutes === undefined) continue;
+    const bucket = buckets[Math.floor(minutes)] ?? rest;
+    bucket.count += 1;
+  }
+  return [...buckets, rest];
+}
 
 const seconds = (from: string | undefined, to: string | undefined): number | undefined =>
   from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : undefined;
@@ -146,5 +211,56 @@ export function afterActionReport(
     silent: live
       .filter((d) => d.status === 'noResponse' || (d.status === 'drafted' && d.alertedAt))
       .map((d) => ({ memberId: d.memberId, name: d.name, teamId: d.teamId })),
+    curve: curveOf(activation, live, now),
+    confirmDistribution: confirmDistribution(live),
   };
 }
+
+function curveOf(activation: Activation, live: readonly Draftee[], now: string): ResponseCurve {
+  const end = minutesSince(activation.startedAt, activation.endedAt ?? now) ?? 0;
+  return {
+    overall: responseCurve(activation.startedAt, live, end),
+    teams: activation.teams.map((team) => ({
+      teamId: team.teamId,
+      points: responseCurve(
+        activation.startedAt,
+        live.filter((d) => d.teamId === team.teamId),
+        end,
+      ),
+    })),
+  };
+}
+
+/** One line of history: an activation with its counts, how long it ran and its rates. */
+export type HistoryEntry = Omit<Activation, 'teams' | 'unitIds' | 'endedBy'> & {
+  counts: Counts;
+  durationSeconds: number | null;
+  /** Share of the drafted who confirmed (or arrived, which says yes too). */
+  confirmedRate: number | null;
+  /** Share of the drafted who arrived. */
+  arrivedRate: number | null;
+};
+
+const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
+
+/** An activation as a line of history, from its teams' counters. */
+export function historyEntry(activation: Activation, counts: Counts, now: string): HistoryEntry {
+  const { teams: _teams, unitIds: _units, endedBy: _by, ...head } = activation;
+  return {
+    ...head,
+    counts,
+    durationSeconds: seconds(activation.startedAt, activation.endedAt ?? now) ?? null,
+    confirmedRate: rate(counts.confirmed + counts.arrived, counts.drafted),
+    arrivedRate: rate(counts.arrived, counts.drafted),
+  };
+}
+
+/** A drill set against the community's drills before it, for the report. */
+export type DrillComparison = {
+  activationId: string;
+  startedAt: string;
+  drafted: number;
+  confirmedRate: number | null;
+  arrivedRate: number | null;
+  current: boolean;
+};

@@ -1,6 +1,18 @@
 import * as z from 'zod';
 import { normalisePhone } from './phone';
-import { GRID_LEVELS, type GridLevel, type Mode, ROLES, type Role, SKILLS, type Skill } from './vocabulary';
+import {
+  GRID_LEVELS,
+  type GridLevel,
+  type Mode,
+  ROLES,
+  type Role,
+  SKILLS,
+  type Skill,
+  UNIT_KINDS,
+  type UnitKind,
+  WHISTLE_CATEGORIES,
+  type WhistleCategory,
+} from './vocabulary';
 
 /** Client-chosen ids in paths: lower-case slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -8,8 +20,8 @@ export const slug = z
   .string()
   .regex(SLUG, 'must be a lower-case slug: a-z, 0-9 and -, at most 63 characters');
 
-export type { GridLevel, Mode, Role, Skill } from './vocabulary';
-export { GRID_LEVELS, MODES, ROLES, SKILLS } from './vocabulary';
+export type { GridLevel, Mode, Role, Skill, UnitKind, WhistleCategory } from './vocabulary';
+export { GRID_LEVELS, MODES, ROLES, SKILLS, UNIT_KINDS, WHISTLE_CATEGORIES } from './vocabulary';
 
 /**
  * Field lengths. They are kept short on purpose: names appear in the SMS alert, which must stay
@@ -83,6 +95,10 @@ export const unitInput = z
         (list) => new Set(list.map((g) => `${g.communityId}/${g.gridId}`)).size === list.length,
         'must not repeat a grid',
       ),
+    /** The whistle categories the unit answers; left out, a unit keeps the ones it had. */
+    serves: uniqueList(z.enum(WHISTLE_CATEGORIES)).optional(),
+    /** Left out, a unit keeps its kind; a new one is a `unit`. */
+    kind: z.enum(UNIT_KINDS).optional(),
   })
   .strict();
 export type UnitInput = z.infer<typeof unitInput>;
@@ -96,6 +112,7 @@ const memberFields = {
   unitId: slug,
   skills: uniqueList(z.enum(SKILLS)),
   available: z.boolean(),
+  unavailableUntil: z.iso.date('must be a date, YYYY-MM-DD'),
 };
 
 /** Party membership is implied by being a serving party member; a roster saying otherwise is wrong. */
@@ -111,13 +128,14 @@ export const memberInput = z
     unitId: memberFields.unitId.optional(),
     skills: memberFields.skills.default([]),
     available: memberFields.available.default(true),
+    unavailableUntil: memberFields.unavailableUntil.optional(),
   })
   .strict()
   // A fresh object: zod moves `message` out of the params object it is given.
   .refine(partyRule, { message: PARTY_RULE_MESSAGE, path: ['partyMember'] });
 export type MemberInput = z.infer<typeof memberInput>;
 
-/** PATCH body: any subset of the fields; `null` clears the optional grid or unit. */
+/** PATCH body: any subset of the fields; `null` clears the optional grid, unit or until-date. */
 export const memberPatch = z
   .object({
     name: memberFields.name.optional(),
@@ -128,6 +146,7 @@ export const memberPatch = z
     unitId: memberFields.unitId.nullable().optional(),
     skills: memberFields.skills.optional(),
     available: memberFields.available.optional(),
+    unavailableUntil: memberFields.unavailableUntil.nullable().optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'must change at least one field');
@@ -156,7 +175,15 @@ export type Grid = {
   updatedAt: string;
 };
 
-export type Unit = { unitId: string; name: string; pairedGrids: GridRef[]; updatedAt: string };
+export type Unit = {
+  unitId: string;
+  name: string;
+  pairedGrids: GridRef[];
+  /** The whistle categories it answers (none listed: it answers by its pairings alone). */
+  serves: WhistleCategory[];
+  kind: UnitKind;
+  updatedAt: string;
+};
 
 /** A unit paired with one grid ("1+1" when it is the grid's only unit, "N+1" otherwise). */
 export type Pairing = { communityId: string; gridId: string; unitId: string };
@@ -172,6 +199,11 @@ export type Member = {
   unitId?: string | undefined;
   skills: Skill[];
   available: boolean;
+  /**
+   * Away for a while (leave, a trip): not drafted up to and including this day (YYYY-MM-DD, China
+   * time), drafted again from the day after. `available: false` is the standing "not available".
+   */
+  unavailableUntil?: string | undefined;
   /** The phone has answered TD/STOP/退订: it gets no SMS and is never drafted. */
   smsOptOut: boolean;
   createdAt: string;
@@ -190,6 +222,7 @@ export function applyMemberPatch(member: Member, patch: MemberPatch, now: string
   if (patch.partyMember !== undefined) next.partyMember = patch.partyMember;
   if (patch.skills !== undefined) next.skills = patch.skills;
   if (patch.available !== undefined) next.available = patch.available;
+  if (patch.unavailableUntil !== undefined) next.unavailableUntil = patch.unavailableUntil ?? undefined;
   if (patch.gridId !== undefined) next.gridId = patch.gridId ?? undefined;
   if (patch.unitId !== undefined) next.unitId = patch.unitId ?? undefined;
   return next;
@@ -198,4 +231,23 @@ export function applyMemberPatch(member: Member, patch: MemberPatch, now: string
 /** Checks the rules that span fields after a patch: the same rule the create schema applies. */
 export function memberRuleIssues(member: Member): { path: string; message: string }[] {
   return partyRule(member) ? [] : [{ path: 'partyMember', message: PARTY_RULE_MESSAGE }];
+}
+
+/** The day (YYYY-MM-DD) an instant falls on in China Standard Time (UTC+8, no daylight saving). */
+export function chinaDay(at: Date | string): string {
+  const ms = (typeof at === 'string' ? Date.parse(at) : at.getTime()) + 8 * 3_600_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Whether a person may be drafted on `day` (YYYY-MM-DD, China time): available, and not away
+ * through an until-date that is today or later. With no day known, an until-date counts as away.
+ */
+export function isAvailableOn(
+  m: { available: boolean; unavailableUntil?: string | undefined },
+  day: string | undefined,
+): boolean {
+  if (!m.available) return false;
+  if (m.unavailableUntil === undefined) return true;
+  return day !== undefined && day > m.unavailableUntil;
 }

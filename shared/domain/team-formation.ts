@@ -1,5 +1,5 @@
 import type { IncidentKind, Level } from './incident';
-import type { GridLevel, Role, Skill } from './roster';
+import { type GridLevel, isAvailableOn, type Role, type Skill } from './roster';
 
 /** A person who might be drafted: a roster entry reduced to what formation reads. */
 export type Candidate = {
@@ -12,6 +12,8 @@ export type Candidate = {
   partyMember: boolean;
   skills: readonly Skill[];
   available: boolean;
+  /** Away up to and including this day (YYYY-MM-DD, China time). */
+  unavailableUntil?: string | undefined;
   smsOptOut: boolean;
 };
 
@@ -29,6 +31,11 @@ export type FormationInput = {
   candidates: readonly Candidate[];
   /** People already in another open activation. */
   engaged: ReadonlySet<string>;
+  /**
+   * The day formation runs on (YYYY-MM-DD, China time), for until-dates. Left out, anyone with
+   * an until-date counts as unavailable: nobody away is ever called by mistake.
+   */
+  today?: string | undefined;
 };
 
 export type Source = 'grid' | 'unit' | 'community';
@@ -152,7 +159,7 @@ function buildPools(input: FormationInput): Pools {
   for (const c of input.candidates) {
     if (seen.has(c.memberId)) continue;
     seen.add(c.memberId);
-    if (!c.available) skipped.unavailable++;
+    if (!isAvailableOn(c, input.today)) skipped.unavailable++;
     else if (c.smsOptOut) skipped.optedOut++;
     else if (input.engaged.has(c.memberId)) skipped.engaged++;
     else eligible.push(c);

@@ -46,6 +46,8 @@ export type ApiRequest<R extends RouteDef> = {
 export type Reply = {
   status: number;
   body?: unknown;
+  /** A body sent as it is (CSV), instead of as JSON; set its content type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
   /** The communities an audited write concerns, when the use case knows better than the route. */
   auditScopes?: string[];
@@ -86,7 +88,9 @@ export function toResult(reply: Reply, requestId: string): ApiResult {
       ...(reply.raw ? { 'content-type': reply.raw.contentType } : {}),
       ...reply.headers,
     },
-    body: reply.raw ? reply.raw.text : reply.body === undefined ? '' : JSON.stringify(reply.body),
+    body: reply.raw
+      ? reply.raw.text
+      : (reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))),
   };
 }
 

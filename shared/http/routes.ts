@@ -12,7 +12,6 @@ import {
 import { drillScheduleInput } from '../domain/schedule';
 import { drillScheduleView, participationView, rankingQuery, rankingsView } from './planning-schemas';
 import {
-  activationListView,
   activationView,
   auditPageView,
   auditQuery,
@@ -22,11 +21,14 @@ import {
   checkInInput,
   communityDetailView,
   communityView,
+  historyPageView,
+  historyQuery,
   importResultView,
   memberListQuery,
   memberPageView,
   memberView,
   modeView,
+  reportQuery,
   reportView,
   standDownView,
   streetActivationView,
@@ -97,6 +99,23 @@ const memberParams = z
   .strict();
 
 export const routes = {
+  smsCallback: define({
+    method: 'POST',
+    path: '/sms/{provider}/{kind}',
+    fn: 'messaging/sms-callback',
+    summary: "Delivery receipts and replies from the SMS provider, in the provider's own format",
+    tag: 'messaging',
+    // The provider cannot sign in: the per-deployment token in the query is checked instead.
+    auth: false,
+    table: 'write',
+    params: z
+      .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies']) })
+      .strict(),
+    query: z.object({ token: z.string().max(256).optional() }),
+    body: z.array(z.record(z.string(), z.unknown())).max(1_000),
+    success: { status: 200, description: "The provider's acknowledgement" },
+    lambda: { timeoutSeconds: 10 },
+  }),
   health: define({
     method: 'GET',
     path: '/health',
@@ -375,18 +394,26 @@ export const routes = {
     method: 'GET',
     path: '/communities/{communityId}/activations',
     fn: 'switch/list-activations',
-    summary: 'The community’s activations and drills, newest first',
+    summary:
+      'The community’s activations and drills, newest first, with counts and rates; filter by drill or real and by date',
     tag: 'switch',
     auth: true,
     table: 'read',
     params: communityParams,
-    query: z
-      .object({
-        limit: z.coerce.number().int().min(1).max(100).default(20),
-        cursor: z.string().min(1).max(2048).optional(),
-      })
-      .strict(),
-    success: { status: 200, schema: activationListView, description: 'A page of activations' },
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
+  }),
+  listStreetActivations: define({
+    method: 'GET',
+    path: '/streets/{streetId}/activations',
+    fn: 'switch/list-street-activations',
+    summary: 'Every activation and drill of the street’s communities, newest first, with counts and rates',
+    tag: 'switch',
+    auth: true,
+    table: 'read',
+    params: z.object({ streetId: slug }).strict(),
+    query: historyQuery,
+    success: { status: 200, schema: historyPageView, description: 'A page of history' },
   }),
   getMode: define({
     method: 'GET',
@@ -461,7 +488,12 @@ export const routes = {
     auth: true,
     table: 'read',
     params: activationParams,
-    success: { status: 200, schema: reportView, description: 'The report' },
+    query: reportQuery,
+    success: {
+      status: 200,
+      schema: reportView,
+      description: 'The report (JSON), or with `format=csv` one row per drafted person (UTF-8 with BOM)',
+    },
   }),
   getAudit: define({
     method: 'GET',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { COUNTERS, DRAFTEE_STATUSES } from '../domain/activation';
 import { auditEntry } from '../domain/audit';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
-import { GRID_LEVELS, MODES, ROLES, SKILLS, slug } from '../domain/roster';
+import { GRID_LEVELS, MODES, ROLES, SKILLS, slug, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
 export const errorBody = z.object({
@@ -48,6 +48,8 @@ export const unitView = z.object({
   unitId: slug,
   name: z.string(),
   pairedGrids: z.array(z.object({ communityId: slug, gridId: slug })),
+  serves: z.array(z.enum(WHISTLE_CATEGORIES)).meta({ description: 'whistle categories the unit answers' }),
+  kind: z.enum(UNIT_KINDS).meta({ description: 'a partner unit, or a street department' }),
   updatedAt: z.string(),
 });
 
@@ -62,6 +64,10 @@ export const memberView = z.object({
   unitId: slug.optional(),
   skills: z.array(z.enum(SKILLS)),
   available: z.boolean(),
+  unavailableUntil: z.iso
+    .date()
+    .optional()
+    .meta({ description: 'away up to and including this day (China time); drafted again after it' }),
   smsOptOut: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -144,6 +150,33 @@ const activationSummary = z.object({
   reserves: z.number().int(),
 });
 
+/** Filters of a history read: drill or real, and a date range (days in China time, or instants). */
+export const historyQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(2048).optional(),
+    drill: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    from: z.union([z.iso.date(), z.iso.datetime()]).optional(),
+    to: z.union([z.iso.date(), z.iso.datetime()]).optional(),
+  })
+  .strict();
+
+export const historyPageView = z.object({
+  items: z.array(
+    activationSummary.omit({ reserves: true }).extend({
+      reserves: z.number().int(),
+      counts: countsView,
+      durationSeconds: z.number().nullable(),
+      confirmedRate: z.number().nullable(),
+      arrivedRate: z.number().nullable(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
 export const activationListView = z.object({
   items: z.array(activationSummary),
   nextCursor: z.string().optional(),
@@ -209,6 +242,12 @@ const spreadView = z.object({
   max: z.number().nullable(),
 });
 
+const curvePointView = z.object({
+  minute: z.number().int(),
+  confirmed: z.number().int(),
+  arrived: z.number().int(),
+});
+
 export const reportView = activationSummary
   .pick({
     activationId: true,
@@ -248,4 +287,18 @@ export const reportView = activationSummary
     ),
     declineReasons: z.array(z.object({ reason: z.string(), count: z.number().int() })),
     silent: z.array(z.object({ memberId: z.string(), name: z.string(), teamId: z.string() })),
+    curve: z.object({
+      overall: z.array(curvePointView),
+      teams: z.array(z.object({ teamId: z.string(), points: z.array(curvePointView) })),
+    }),
+    confirmDistribution: z.array(
+      z.object({
+        fromMinute: z.number().int(),
+        toMinute: z.number().int().nullable(),
+        count: z.number().int(),
+      }),
+    ),
   });
+
+/** `?format=csv` reads the report as a spreadsheet, one row per drafted person. */
+export const reportQuery = z.object({ format: z.enum(['json', 'csv']).default('json') }).strict();

@@ -17,7 +17,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../domain/errors';
-import type { CommunityStructure, Member, Mode } from '../domain/roster';
+import { type CommunityStructure, chinaDay, type Member, type Mode } from '../domain/roster';
 import { type Candidate, type Formation, formTeams, rankReserves } from '../domain/team-formation';
 
 export type ActivationPorts = {
@@ -63,6 +63,7 @@ export function toCandidate(m: Pick<Member, keyof Candidate>): Candidate {
     partyMember: m.partyMember,
     skills: m.skills,
     available: m.available,
+    unavailableUntil: m.unavailableUntil,
     smsOptOut: m.smsOptOut,
   };
 }
@@ -185,6 +186,7 @@ export function makeActivationUseCases({ structure, members, activations, clock,
           pairings: found.pairings,
           candidates: roster.map(toCandidate),
           engaged,
+          today: chinaDay(clock.now()),
         });
         const activation = buildActivation({
           activationId: ids.next(),

@@ -12,6 +12,7 @@ import {
 } from '../domain/activation';
 import { NotFoundError } from '../domain/errors';
 import { type AfterActionReport, afterActionReport } from '../domain/report';
+import { reportCsv } from '../domain/report-csv';
 
 export type BoardMember = {
   memberId: string;
@@ -161,6 +162,13 @@ export function makeReportUseCases({
       authorize(principal, 'board:read', [activation.communityId]);
       const draftees = await activations.listDraftees(activationId);
       return afterActionReport(activation, draftees, clock.now().toISOString());
+    },
+    /** The report as CSV: one row per drafted person. */
+    async csv(principal: Principal, activationId: string): Promise<string> {
+      const activation = await activations.get(activationId);
+      if (!activation) throw new NotFoundError('activation', activationId);
+      authorize(principal, 'board:read', [activation.communityId]);
+      return reportCsv(activation, await activations.listDraftees(activationId));
     },
   };
 }

@@ -79,7 +79,14 @@ export function queuedMessage(
   locale: 'zh' | 'en',
   now: string,
 ): OutboxMessage {
-  return { kind, body: render(message, locale), state: 'queued', queuedAt: now, attempts: 0 };
+  return {
+    kind,
+    body: render(message, locale),
+    template: { message, locale },
+    state: 'queued',
+    queuedAt: now,
+    attempts: 0,
+  };
 }
 
 /** What an alert or a reminder says of the call-out and of the recipient's team. */
@@ -135,7 +142,9 @@ export function makeDispatcher(ports: DispatchPorts) {
     limit: perSlot,
     interval: Math.max(1, Math.round((1000 * perSlot) / ports.rate)),
   });
-  const send = throttle((to: string, body: string, dedupeKey: string) => sms.send({ to, body, dedupeKey }));
+  const send = throttle((to: string, body: string, dedupeKey: string, template: unknown) =>
+    sms.send({ to, body, dedupeKey, template }),
+  );
 
   async function materialize(plan: Item): Promise<number> {
     const activation = await activations.get(String(plan.activationId));
@@ -323,7 +332,7 @@ export function makeDispatcher(ports: DispatchPorts) {
       };
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       try {
-        const result = await send(work.phone, work.message.body, dedupeKey);
+        const result = await send(work.phone, work.message.body, dedupeKey, work.message.template);
         return {
           work,
           update: {

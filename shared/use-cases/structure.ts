@@ -117,7 +117,14 @@ export function makeStructureUseCases({ structure, clock }: StructurePorts) {
       ]);
       authorize(principal, 'structure:write', [...touched].sort());
       await checkGridsExist(structure, input.pairedGrids);
-      const unit: Unit = { unitId, name: input.name, pairedGrids: input.pairedGrids, updatedAt: now() };
+      const unit: Unit = {
+        unitId,
+        name: input.name,
+        pairedGrids: input.pairedGrids,
+        serves: input.serves ?? previous?.serves ?? [],
+        kind: input.kind ?? previous?.kind ?? 'unit',
+        updatedAt: now(),
+      };
       const { created } = await structure.putUnit(unit, previous);
       return { value: unit, created, communities: [...touched].sort() };
     },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { drillScheduleView, participationView, rankingsView } from '../../shared/http/planning-schemas';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import {
   activationListView,
@@ -7,6 +8,7 @@ import {
   boardMemberView,
   communityDetailView,
   communityView,
+  historyPageView,
   importResultView,
   memberPageView,
   memberView,
@@ -309,6 +311,14 @@ const standDownCase = (row: Row, drill: boolean): RouteCase => ({
   },
 });
 
+/** A drill schedule months ahead (schedules reach at most a year), never fired during the run. */
+const FUTURE = new Date(Date.now() + 300 * 86_400_000).toISOString();
+const scheduleList = z.object({ items: z.array(drillScheduleView) });
+async function schedulesOf(communityId: string) {
+  const reply = await succeed('schedules', admin.get(`/communities/${communityId}/drill-schedules`));
+  return bodyOf(scheduleList, reply).items;
+}
+
 /** For each route, by `METHOD /path`, what to try and what the contract says of it. */
 const MATRIX: Record<string, readonly RouteCase[]> = {
   'GET /health': [
@@ -538,6 +548,14 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       attempt: read((scope) => `/communities/${communityOf(scope)}/activations`, activationListView),
     },
   ],
+  'GET /streets/{streetId}/activations': [
+    {
+      // The street's history holds the communities the caller may read: none outside their own.
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/streets/${streetOf(scope)}/activations`, historyPageView),
+    },
+  ],
   'GET /communities/{communityId}/mode': [
     {
       row: CONTRACT.rosterRead,
@@ -630,6 +648,87 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
       row: AROUND.streetAuditRead,
       scoped: true,
       attempt: read((scope) => `/streets/${streetOf(scope)}/audit`, auditPageView),
+    },
+  ],
+  'POST /communities/{communityId}/drill-schedules': [
+    {
+      row: CONTRACT.drill,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const note = fresh('定时演练');
+        const reply = await client.post(`/communities/${communityId}/drill-schedules`, {
+          at: FUTURE,
+          kind: 'flood',
+          level: 'IV',
+          note,
+        });
+        return {
+          reply,
+          async verify(granted) {
+            const found = (await schedulesOf(communityId)).filter((s) => s.note === note);
+            expect(found.map((s) => s.status)).toEqual(granted ? ['pending'] : []);
+          },
+        };
+      },
+    },
+  ],
+  'GET /communities/{communityId}/drill-schedules': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/communities/${communityOf(scope)}/drill-schedules`, scheduleList),
+    },
+  ],
+  'DELETE /communities/{communityId}/drill-schedules/{scheduleId}': [
+    {
+      row: CONTRACT.drill,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const made = await succeed(
+          'schedule',
+          admin.post(`/communities/${communityId}/drill-schedules`, {
+            at: FUTURE,
+            kind: 'fire',
+            level: 'IV',
+          }),
+        );
+        const { scheduleId } = bodyOf(drillScheduleView, made);
+        const reply = await client.delete(`/communities/${communityId}/drill-schedules/${scheduleId}`);
+        return {
+          reply,
+          async verify(granted) {
+            const now = (await schedulesOf(communityId)).find((s) => s.scheduleId === scheduleId);
+            expect(now?.status).toBe(granted ? 'cancelled' : 'pending');
+          },
+        };
+      },
+    },
+  ],
+  'GET /streets/{streetId}/rankings': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read(
+        (scope) => `/streets/${streetOf(scope)}/rankings?period=year`,
+        rankingsView,
+        (body) => expect(body.period).toBe('year'),
+      ),
+    },
+  ],
+  'GET /communities/{communityId}/members/{memberId}/participation': [
+    {
+      row: CONTRACT.rosterRead,
+      scoped: true,
+      async attempt(client, scope) {
+        const target = targetOf(communityOf(scope));
+        return read(
+          () => `/communities/${target.communityId}/members/${target.memberId}/participation`,
+          participationView,
+          (body) => expect(body.memberId).toBe(target.memberId),
+        )(client, scope);
+      },
     },
   ],
 };

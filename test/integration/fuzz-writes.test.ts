@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import { errorBody, importResultView } from '../../shared/http/schemas';
 import type { Api } from './support/http-client';
@@ -46,6 +47,7 @@ import {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ID = /^[a-z0-9]{1,64}$/;
+const DAY = 86_400_000;
 const SEED = 20_261_122;
 /** Runs per route: enough to reach every kind of mutation, few enough for a 2-core CI box. */
 const RUNS = 30;
@@ -58,6 +60,8 @@ const tokens = new Map<string, string>();
 const members: MemberView[] = [];
 let activationId = '';
 let drafted: string[] = [];
+/** Drill schedules months ahead (at most a year is allowed), so the timer never fires them here. */
+const schedules: string[] = [];
 const phones = new PhoneBook(7_007);
 
 beforeAll(async () => {
@@ -87,6 +91,14 @@ beforeAll(async () => {
     members.push(await createMember(admin, communityId, memberBody(phones.next(), extra)));
   activationId = (await ensureOpen(admin, 'fz-a', true)).activationId;
   drafted = peopleOn(await waitForAlerts(admin, activationId)).map((p) => p.memberId);
+  for (const days of [200, 300]) {
+    const at = new Date(Date.now() + days * DAY).toISOString();
+    const reply = await succeed(
+      'schedule',
+      admin.post('/communities/fz-b/drill-schedules', { at, kind: 'flood', level: 'IV' }),
+    );
+    schedules.push(z.object({ scheduleId: z.string() }).parse(reply.body).scheduleId);
+  }
   // From here on only requests write: the consumer would change the table behind the test's back.
   await api.stack.consumer?.stop();
   for (const [role, communities] of [
@@ -135,6 +147,7 @@ const knownIds = (): Record<string, readonly string[]> => ({
   unitId: ['fz-unit'],
   memberId: members.map((m) => m.memberId),
   activationId: [activationId],
+  scheduleId: schedules,
 });
 
 function hints(): Hints {
@@ -157,6 +170,30 @@ function hints(): Hints {
     memberId: fc.oneof(
       { weight: 3, arbitrary: fc.constantFrom(...drafted, ...members.map((m) => m.memberId)) },
       { weight: 1, arbitrary: fc.stringMatching(ID) },
+    ),
+    // A drill schedule's time: mostly months ahead (the timer must not fire during the run), some
+    // past, some beyond the year a schedule may reach.
+    at: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .date({
+            min: new Date(Date.now() + 30 * DAY),
+            max: new Date(Date.now() + 360 * DAY),
+            noInvalidDate: true,
+          })
+          .map((d) => d.toISOString()),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .date({
+            min: new Date('2000-01-01'),
+            max: new Date(Date.now() + 5 * 365 * DAY),
+            noInvalidDate: true,
+          })
+          .map((d) => d.toISOString()),
+      },
     ),
   };
 }
@@ -257,7 +294,10 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
   const independent = fc
     .tuple(
       ...names.map((name) =>
-        pathId(known[name] ?? [], name === 'memberId' || name === 'activationId' ? ID : SLUG),
+        pathId(
+          known[name] ?? [],
+          name === 'memberId' || name === 'activationId' || name === 'scheduleId' ? ID : SLUG,
+        ),
       ),
     )
     .map((ids) => fill(Object.fromEntries(names.map((name, i) => [name, ids[i] ?? '']))));

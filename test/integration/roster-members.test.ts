@@ -311,6 +311,31 @@ describe('changing a member', () => {
     expect(read.unitId).toBeUndefined();
   });
 
+  it('sets an until-date, keeps it through other changes, and clears it with null', async () => {
+    const member = await createMember(admin, 'north', memberBody(phones.next()));
+
+    const set = await planner.patch(memberAt(member), { unavailableUntil: '2031-05-04' });
+    await succeed('rename', planner.patch(memberAt(member), { name: '赵敏' }));
+    const kept = bodyOf(memberView.strict(), await admin.get(memberAt(member)));
+    const cleared = await planner.patch(memberAt(member), { unavailableUntil: null });
+
+    expect(bodyOf(memberView.strict(), set).unavailableUntil).toBe('2031-05-04');
+    expect(kept).toMatchObject({ name: '赵敏', unavailableUntil: '2031-05-04', available: true });
+    expect(bodyOf(memberView.strict(), cleared).unavailableUntil).toBeUndefined();
+  });
+
+  it('refuses an until-date that is not a day with 400 on unavailableUntil and changes nothing', async () => {
+    const member = await createMember(admin, 'north', memberBody(phones.next()));
+
+    const reply = await planner.patch(memberAt(member), { unavailableUntil: '2031-02-30', name: '改名' });
+    const read = bodyOf(memberView, await admin.get(memberAt(member)));
+
+    expect(reply.status).toBe(400);
+    expect(errorOf(reply).paths).toEqual(['unavailableUntil']);
+    expect(read.name).toBe(member.name);
+    expect(read.unavailableUntil).toBeUndefined();
+  });
+
   it('moves the phone: the old number is free for someone else, the new one is taken', async () => {
     const [oldPhone, newPhone] = [phones.next(), phones.next()];
     const member = await createMember(admin, 'north', memberBody(oldPhone));

@@ -233,6 +233,48 @@ describe('partner units', () => {
     ]);
   });
 
+  it('keeps the categories a unit serves and its kind, and keeps them when a later PUT leaves them out', async () => {
+    await buildCommunity(admin, { streetId: 'st-serve', communityId: 'serve-comm', grids: ['v1'] });
+    const pairedGrids = [{ communityId: 'serve-comm', gridId: 'v1' }];
+
+    const plain = bodyOf(
+      unitView.strict(),
+      await admin.put('/units/plain-unit', { name: '物业公司', pairedGrids }),
+    );
+    const first = await admin.put('/units/city-dept', {
+      name: '街道城管科',
+      pairedGrids,
+      serves: ['cityManagement', 'water'],
+      kind: 'department',
+    });
+    const renamed = await admin.put('/units/city-dept', { name: '城管执法中队', pairedGrids });
+    const cleared = await admin.put('/units/city-dept', { name: '城管执法中队', pairedGrids, serves: [] });
+    const bad = await admin.put('/units/city-dept', {
+      name: '城管',
+      pairedGrids,
+      serves: ['lawyer'],
+      kind: 'x',
+    });
+    const listed = bodyOf(itemsOf(unitView), await admin.get('/units')).items.find(
+      (u) => u.unitId === 'city-dept',
+    );
+
+    expect(plain).toMatchObject({ serves: [], kind: 'unit' });
+    expect(bodyOf(unitView.strict(), first)).toMatchObject({
+      serves: ['cityManagement', 'water'],
+      kind: 'department',
+    });
+    expect(bodyOf(unitView.strict(), renamed)).toMatchObject({
+      name: '城管执法中队',
+      serves: ['cityManagement', 'water'],
+      kind: 'department',
+    });
+    expect(bodyOf(unitView.strict(), cleared)).toMatchObject({ serves: [], kind: 'department' });
+    expect(bad.status).toBe(400);
+    expect(errorOf(bad).paths.sort()).toEqual(['kind', 'serves[0]']);
+    expect(listed).toMatchObject({ name: '城管执法中队', serves: [], kind: 'department' });
+  });
+
   it("shows each grid's units and whether it is paired 1+1, N+1 or not at all", async () => {
     await buildCommunity(admin, { streetId: 'st-unit', communityId: 'pair-comm', grids: ['p1', 'p2', 'p3'] });
     await buildCommunity(admin, { streetId: 'st-unit', communityId: 'pair-other', grids: ['q1'] });

@@ -5,6 +5,7 @@ import { documentClient } from '../../shared/adapters/dynamo';
 import { DynamoStructureRepository } from '../../shared/adapters/structure-repository';
 import type { Principal } from '../../shared/domain/access';
 import { activationInput } from '../../shared/domain/activation';
+import { chinaDay } from '../../shared/domain/roster';
 import { render } from '../../shared/domain/sms';
 import { activationView } from '../../shared/http/schemas';
 import { makeActivationUseCases, unitLocksFor } from '../../shared/use-cases/activation';
@@ -400,6 +401,28 @@ describe('standing down', () => {
     const reply = await dutyOfficer.post('/activations/01jzzzzzzzzzzzzzzzzzzzzzzz/stand-down');
 
     expect(errorOf(reply).status).toBe(404);
+  });
+});
+
+describe('people away until a date', () => {
+  it('leaves out who is away until a later day and drafts who came back after their date', async () => {
+    const dayOffset = (days: number) => chinaDay(new Date(Date.now() + days * 86_400_000));
+    const [away, back] = (await walkMembers(admin, DONGGUAN, { gridId: 'dg01' })).items.filter(
+      (m) => m.available && !m.smsOptOut,
+    );
+    if (!away || !back) throw new Error('the demo grid dg01 has fewer than two available people');
+    const memberUrl = (m: { memberId: string }) => `/communities/${DONGGUAN}/members/${m.memberId}`;
+    await admin.patch(memberUrl(away), { unavailableUntil: dayOffset(2) });
+    await admin.patch(memberUrl(back), { unavailableUntil: dayOffset(-2) });
+    try {
+      const drill = await pressOk(dutyOfficer, DONGGUAN, { kind: 'flood', level: 'I', drill: true });
+
+      expect(memberIdsOf(drill)).not.toContain(away.memberId);
+      expect(memberIdsOf(drill)).toContain(back.memberId);
+    } finally {
+      await admin.patch(memberUrl(away), { unavailableUntil: null });
+      await admin.patch(memberUrl(back), { unavailableUntil: null });
+    }
   });
 });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../../local/stack';
 
-export type Reply<T = unknown> = { status: number; body: T; headers: Headers };
+/** `bytes` is the body as sent, before decoding (which drops a byte order mark). */
+export type Reply<T = unknown> = { status: number; body: T; headers: Headers; bytes?: Uint8Array };
 
 /** A caller of the local API with one token. */
 export type Client = {
@@ -28,7 +29,10 @@ export type TestApi = {
  * items, since DynamoDB Local slows down for every table it has held.
  */
 export async function startTestApi(
-  options: Pick<LocalStackOptions, 'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds'> & {
+  options: Pick<
+    LocalStackOptions,
+    'seed' | 'consumer' | 'smsRate' | 'sweepSeconds' | 'scheduleSeconds' | 'smsProvider' | 'fakeProvider'
+  > & {
     ownDatabase?: boolean;
   } = {},
 ): Promise<TestApi> {
@@ -69,14 +73,15 @@ export async function startTestApi(
           ...(init.headers as Record<string, string>),
         },
       });
-      const text = await response.text();
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
       let parsed: unknown = text;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {
         // not JSON: keep the text
       }
-      return { status: response.status, body: parsed, headers: response.headers };
+      return { status: response.status, body: parsed, headers: response.headers, bytes };
     };
     return {
       get: (path) => call('GET', path),

@@ -185,6 +185,8 @@ describe('putUnit', () => {
     unitId: 'power-supply',
     name: '县供电公司',
     pairedGrids: [dg(1), dg(2)],
+    serves: ['electric'],
+    kind: 'unit',
     updatedAt: NOW,
   };
 

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
   applyMemberPatch,
+  chinaDay,
   communityInput,
   gridInput,
+  isAvailableOn,
   LIMITS,
   memberInput,
   memberPatch,
@@ -319,5 +321,74 @@ describe('structure inputs', () => {
     });
 
     expect(result.map((i) => i.path)).toEqual(['pairedGrids[1].gridId']);
+  });
+});
+
+describe('unavailableUntil', () => {
+  it('is taken as a calendar date on create and patch, and null clears it', () => {
+    expect(memberInput.parse({ ...minimal, unavailableUntil: '2026-12-10' }).unavailableUntil).toBe(
+      '2026-12-10',
+    );
+    expect(memberPatch.parse({ unavailableUntil: null })).toEqual({ unavailableUntil: null });
+    const member = aMember({ unavailableUntil: '2026-12-10' });
+    expect(
+      applyMemberPatch(member, { unavailableUntil: null }, '2026-12-01T00:00:00.000Z').unavailableUntil,
+    ).toBeUndefined();
+    expect(applyMemberPatch(member, { name: '李娜' }, '2026-12-01T00:00:00.000Z').unavailableUntil).toBe(
+      '2026-12-10',
+    );
+  });
+
+  it('refuses what is not a real day, at unavailableUntil', () => {
+    for (const bad of ['2026-02-30', '10/12/2026', '2026-12-10T00:00:00Z', '']) {
+      expect(issues(memberPatch, { unavailableUntil: bad }).map((i) => i.path)).toEqual(['unavailableUntil']);
+    }
+  });
+});
+
+describe('isAvailableOn', () => {
+  it('is false for the standing unavailable, whatever the day', () => {
+    expect(isAvailableOn({ available: false }, '2026-12-01')).toBe(false);
+    expect(isAvailableOn({ available: false, unavailableUntil: '2000-01-01' }, '2026-12-01')).toBe(false);
+  });
+
+  it('is false up to and including the until-date, true from the day after', () => {
+    const m = { available: true, unavailableUntil: '2026-12-10' };
+    expect(isAvailableOn(m, '2026-12-09')).toBe(false);
+    expect(isAvailableOn(m, '2026-12-10')).toBe(false);
+    expect(isAvailableOn(m, '2026-12-11')).toBe(true);
+    expect(isAvailableOn(m, '2027-01-01')).toBe(true);
+  });
+
+  it('is true with no until-date, and false for an until-date when the day is unknown', () => {
+    expect(isAvailableOn({ available: true }, undefined)).toBe(true);
+    expect(isAvailableOn({ available: true, unavailableUntil: '2000-01-01' }, undefined)).toBe(false);
+  });
+});
+
+describe('chinaDay', () => {
+  it('counts the day in UTC+8: 16:00 UTC is already the next day there', () => {
+    expect(chinaDay('2026-12-10T15:59:59.999Z')).toBe('2026-12-10');
+    expect(chinaDay('2026-12-10T16:00:00.000Z')).toBe('2026-12-11');
+    expect(chinaDay(new Date('2026-12-31T20:00:00.000Z'))).toBe('2027-01-01');
+  });
+});
+
+describe('unitInput: serves and kind', () => {
+  it('takes the categories a unit serves and its kind, and leaves them out when not given', () => {
+    const base = { name: '街道城管科', pairedGrids: [] };
+    expect(unitInput.parse({ ...base, serves: ['cityManagement', 'water'], kind: 'department' })).toEqual({
+      ...base,
+      serves: ['cityManagement', 'water'],
+      kind: 'department',
+    });
+    expect(unitInput.parse(base)).toEqual(base);
+  });
+
+  it('refuses an unknown category, a repeated one and an unknown kind, naming the field', () => {
+    const base = { name: '街道城管科', pairedGrids: [] };
+    expect(issues(unitInput, { ...base, serves: ['lawyer'] }).map((i) => i.path)).toEqual(['serves[0]']);
+    expect(issues(unitInput, { ...base, serves: ['gas', 'gas'] }).map((i) => i.path)).toEqual(['serves']);
+    expect(issues(unitInput, { ...base, kind: 'agency' }).map((i) => i.path)).toEqual(['kind']);
   });
 });

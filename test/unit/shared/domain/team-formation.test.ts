@@ -681,6 +681,38 @@ describe('formTeams: the rules, by example', () => {
   });
 });
 
+describe('formTeams: people away until a date', () => {
+  const away = (until: string) => person('away', { unavailableUntil: until });
+  const drafted = (today: string | undefined, until: string) =>
+    formTeams(community({ level: 'I', candidates: [away(until), person('here')], today }));
+
+  it('does not draft someone away until a later day, nor on the day itself, and counts them unavailable', () => {
+    for (const today of ['2026-12-01', '2026-12-10']) {
+      const formation = drafted(today, '2026-12-10');
+      expect(formation.teams[0]?.memberIds).toEqual(['here']);
+      expect(formation.reserves).toEqual([]);
+      expect(formation.skipped.unavailable).toBe(1);
+    }
+  });
+
+  it('drafts them again from the day after the until-date', () => {
+    const formation = drafted('2026-12-11', '2026-12-10');
+
+    expect(formation.teams[0]?.memberIds.sort()).toEqual(['away', 'here']);
+    expect(formation.skipped.unavailable).toBe(0);
+  });
+
+  it('keeps them out when formation is not told the day', () => {
+    expect(drafted(undefined, '2000-01-01').teams[0]?.memberIds).toEqual(['here']);
+  });
+
+  it('leaves them out of the reserve pool while away', () => {
+    const input = community({ candidates: [away('2026-12-10'), person('here')], today: '2026-12-09' });
+
+    expect(reservePool(input).map((r) => r.memberId)).toEqual(['here']);
+  });
+});
+
 describe('rankReserves: by example', () => {
   it('orders own grid, neighbours in the order listed, paired units, then the community, and skips the excluded', () => {
     const structure = {

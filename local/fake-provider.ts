@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TemplateProviderName } from '../shared/adapters/sms-providers/port';
+import {
+  fillTemplate,
+  TEMPLATE_TEXTS,
+  type TemplateConfig,
+  templateVars,
+} from '../shared/adapters/sms-providers/templates';
+import type { Locale } from '../shared/domain/sms';
+
+/** How the fake is told to misbehave. Counts are for the next calls; sets hold E.164 numbers. */
+export type FakeFailures = {
+  /** The next this-many API calls are refused as over the request rate. */
+  throttleCalls: number;
+  /** The next this-many API calls get no answer (the client times out). */
+  timeoutCalls: number;
+  refuse: Set<string>;
+  frequencyLimit: Set<string>;
+  /** Numbers whose message is accepted but whose receipt says it was not delivered. */
+  undeliverable: Set<string>;
+};
+
+/** A message the fake accepted, as it reports it back. */
+export type FakeSent = { messageId: string; phone: string; text: string; context: string };
+
+export type FakeOptions = {
+  templates: TemplateConfig;
+  credentials: { id: string; secret: string };
+  /** Puts the rendered text on the recipient's simulated phone. */
+  deliver: (sms: { to: string; body: string; dedupeKey: string }) => Promise<unknown>;
+  /** Where receipts and replies are posted (`…/sms/<provider>/<kind>?token=…`). */
+  callbackUrl?: ((kind: 'receipts' | 'replies') => string) | undefined;
+  /** Post receipts by itself after each call (the local stack); tests call `flushReceipts`. */
+  autoReceipts?: boolean | undefined;
+  /** Post each receipt twice, and a batch's receipts in reverse order. */
+  duplicates?: boolean | undefined;
+  outOfOrder?: boolean | undefined;
+};
+
+export type Body = { status: number; headers?: Record<string, string>; json: unknown };
+
+/**
+ * What both fakes share: counts, failure switches, rendering templates onto the simulated phones,
+ * and posting callbacks (again, with backoff, until acknowledged, as the providers do).
+ */
+export abstract class FakeProvider {
+  abstract readonly name: TemplateProviderName;
+  apiCalls = 0;
+  messages = 0;
+  readonly failures: FakeFailures = {
+    throttleCalls: 0,
+    timeoutCalls: 0,
+    refuse: new Set(),
+    frequencyLimit: new Set(),
+    undeliverable: new Set(),
+  };
+  readonly sent: FakeSent[] = [];
+  /** Requests whose signature did not verify. */
+  badSignatures = 0;
+  private receiptQueue: { phone: string; messageId: string; delivered: boolean; context: string }[] = [];
+  private server: Server | undefined;
+  private readonly held = new Set<ServerResponse>();
+  private posting: Promise<void> = Promise.resolve();
+
+  constructor(protected readonly options: FakeOptions) {}
+
+  /** Handles one API request, after the body was read. */
+  protected abstract handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body>;
+  /** The provider's receipt body for some messages. */
+  protected abstract receiptBody(
+    items: { phone: string; messageId: string; delivered: boolean; context: string }[],
+  ): unknown;
+  /** The provider's reply body for one reply. */
+  protected abstract replyBody(reply: { from: string; body: string; id: string; at: Date }): unknown;
+  /** Whether the service's answer is the provider's success acknowledgement. */
+  protected abstract acknowledged(json: unknown): boolean;
+
+  /** Starts on a free loopback port; returns `host:port` for the SDK's endpoint. */
+  async start(port = 0): Promise<string> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://fake');
+        if (this.failures.timeoutCalls > 0) {
+          this.failures.timeoutCalls--;
+          this.apiCalls++;
+          // No answer: the client gives up; the socket is closed when the fake stops.
+          this.held.add(res);
+          return;
+        }
+        this.handle(req, url, Buffer.concat(chunks)).then(
+          (out) => {
+            res.writeHead(out.status, { 'content-type': 'application/json;charset=utf-8', ...out.headers });
+            res.end(JSON.stringify(out.json));
+          },
+          () => {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end('{"Code":"InternalError"}');
+          },
+        );
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
+    this.held.clear();
+    await this.posting;
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Counts since start, as `GET /dev/sms/provider` reports them. */
+  counts() {
+    return { provider: this.name, apiCalls: this.apiCalls, messages: this.messages };
+  }
+
+  /** The registered text of a template id, with the values filled in, signature first. */
+  protected render(templateId: string, params: (name: string, index: number) => string | undefined) {
+    for (const [locale, ids] of Object.entries(this.options.templates.templates)) {
+      const key = Object.entries(ids ?? {}).find(([, id]) => id === templateId)?.[0];
+      const text = key ? TEMPLATE_TEXTS[key]?.[locale === 'en' ? 'en' : 'zh'] : undefined;
+      if (key && text) {
+        const names = templateVars(key, locale as Locale);
+        const values = names.map((n, i) => params(n, i) ?? '');
+        return {
+          names,
+          values,
+          text: `【${this.options.templates.signName}】${fillTemplate(text, names, values)}`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** Puts an accepted message on the phone and queues its receipt. */
+  protected async accept(phone: string, text: string, context: string, id?: string): Promise<string> {
+    const messageId = id ?? randomUUID().replace(/-/g, '');
+    this.messages++;
+    this.sent.push({ messageId, phone, text, context });
+    await this.options.deliver({ to: phone, body: text, dedupeKey: `${this.name}/${messageId}/${phone}` });
+    this.receiptQueue.push({ phone, messageId, delivered: !this.failures.undeliverable.has(phone), context });
+    return messageId;
+  }
+
+  /** Called after each accepted call: posts its receipts when the fake runs by itself. */
+  protected afterCall(): void {
+    if (this.options.autoReceipts) {
+      this.posting = this.posting.then(() => this.flushReceipts()).catch(() => undefined);
+    }
+  }
+
+  /** Posts every queued receipt, in the provider's format, until the service acknowledges it. */
+  async flushReceipts(): Promise<void> {
+    const items = this.receiptQueue.splice(0);
+    if (!items.length || !this.options.callbackUrl) return;
+    const ordered = this.options.outOfOrder ? [...items].reverse() : items;
+    const bodies = ordered.map((i) => this.receiptBody([i]));
+    if (this.options.duplicates) bodies.push(...bodies.slice());
+    for (const body of bodies) await this.post(this.options.callbackUrl('receipts'), body);
+  }
+
+  /** A phone replies: posted to the reply callback as the provider would. Returns the reply's id. */
+  async reply(from: string, text: string, id = randomUUID().replace(/-/g, '')): Promise<string> {
+    if (!this.options.callbackUrl) throw new Error('no callback address');
+    const body = this.replyBody({ from, body: text, id, at: new Date() });
+    await this.post(this.options.callbackUrl('replies'), body);
+    if (this.options.duplicates) await this.post(this.options.callbackUrl('replies'), body);
+    return id;
+  }
+
+  /** Posts a body again, with backoff, until acknowledged; gives up after a few tries. */
+  private async post(url: string, body: unknown): Promise<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const json: unknown = await res.json().catch(() => undefined);
+        if (res.ok && this.acknowledged(json)) return;
+        if (res.status === 401 || res.status === 400) return;
+      } catch {
+        // The service is not up yet: try again.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}

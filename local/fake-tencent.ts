@@ -1,0 +1,189 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import * as z from 'zod';
+import { type Body, type FakeOptions, FakeProvider } from './fake-provider';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+const sendSms = z.object({
+  PhoneNumberSet: z.array(z.string()).min(1),
+  SmsSdkAppId: z.string(),
+  TemplateId: z.string(),
+  SignName: z.string().optional(),
+  TemplateParamSet: z.array(z.string()).default([]),
+  SessionContext: z.string().max(511).optional(),
+});
+
+const header = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : (v ?? '');
+};
+
+/**
+ * Verifies a TC3-HMAC-SHA256 signature as Tencent Cloud's API gateway does: the canonical request
+ * from method, path, query, the signed headers and the body's hash; the key derived from the
+ * secret, the date and the service. True only when it matches and the time is within 5 minutes.
+ */
+export function verifyTc3(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  secretId: string,
+  secretKey: string,
+): boolean {
+  const auth =
+    /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+      header(req, 'authorization'),
+    );
+  if (!auth) return false;
+  const [, id, date, service, signedHeaders, signature] = auth;
+  if (id !== secretId || !date || !service || !signedHeaders || !signature) return false;
+  const timestamp = Number(header(req, 'x-tc-timestamp'));
+  if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return false;
+  if (new Date(timestamp * 1000).toISOString().slice(0, 10) !== date) return false;
+  const canonicalHeaders = signedHeaders
+    .split(';')
+    .map((name) => {
+      const value = header(req, name).trim();
+      // The host is signed without its port, as the SDK signs it.
+      return `${name}:${name === 'host' ? value.replace(/:\d+$/, '') : value}\n`;
+    })
+    .join('');
+  const canonical = [
+    req.method ?? 'POST',
+    url.pathname,
+    url.search.slice(1),
+    canonicalHeaders,
+    signedHeaders,
+    sha256(body),
+  ].join('\n');
+  const toSign = [
+    'TC3-HMAC-SHA256',
+    String(timestamp),
+    `${date}/${service}/tc3_request`,
+    sha256(canonical),
+  ].join('\n');
+  const key = hmac(hmac(hmac(`TC3${secretKey}`, date), service), 'tc3_request');
+  const expected = createHmac('sha256', key).update(toSign).digest();
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const error = (code: string, message: string): Body => ({
+  status: 200,
+  json: { Response: { Error: { Code: code, Message: message }, RequestId: randomUUID() } },
+});
+
+/** Tencent Cloud SMS on loopback: SendSms (2021-01-11), status and reply callbacks. */
+export class FakeTencent extends FakeProvider {
+  readonly name = 'tencent' as const;
+
+  constructor(
+    options: FakeOptions,
+    private readonly smsSdkAppId: string,
+    private readonly variableLimit = 6,
+  ) {
+    super(options);
+  }
+
+  protected async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body> {
+    this.apiCalls++;
+    if (!verifyTc3(req, url, body, this.options.credentials.id, this.options.credentials.secret)) {
+      this.badSignatures++;
+      return error('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
+    }
+    if (header(req, 'x-tc-action') !== 'SendSms' || header(req, 'x-tc-version') !== '2021-01-11')
+      return error('InvalidAction', 'only SendSms 2021-01-11 is served here');
+    if (this.failures.throttleCalls > 0) {
+      this.failures.throttleCalls--;
+      return error('RequestLimitExceeded', 'Your current request times exceeds limit.');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return error('FailedOperation.FailResolvePacket', 'body is not JSON');
+    }
+    const parsed = sendSms.safeParse(json);
+    if (!parsed.success) return error('InvalidParameter', 'parameters do not match SendSms');
+    const input = parsed.data;
+    if (input.SmsSdkAppId !== this.smsSdkAppId)
+      return error('InvalidParameterValue.SdkAppIdNotExist', 'no such SdkAppId');
+    if (input.SignName !== this.options.templates.signName)
+      return error('FailedOperation.SignatureIncorrectOrUnapproved', 'signature not approved');
+    if (input.PhoneNumberSet.length > 200)
+      return error('LimitExceeded.PhoneNumberCountLimit', 'over 200 numbers');
+    const rendered = this.render(input.TemplateId, (_, i) => input.TemplateParamSet[i]);
+    if (!rendered) return error('FailedOperation.TemplateIncorrectOrUnapproved', 'template not approved');
+    if (rendered.names.length !== input.TemplateParamSet.length)
+      return error('FailedOperation.TemplateParamSetNotMatchApprovedTemplate', 'parameter count differs');
+    if (input.TemplateParamSet.some((p) => [...p].length > this.variableLimit))
+      return error('InvalidParameterValue.TemplateParameterLengthLimit', 'a parameter is too long');
+    if (input.TemplateParamSet.some((p) => /https?:\/\/|www\.|【|】/i.test(p)))
+      return error(
+        'InvalidParameterValue.ProhibitedUseUrlInTemplateParameter',
+        'a parameter holds a link or 【】',
+      );
+    const statuses = [];
+    for (const phone of input.PhoneNumberSet) {
+      const base = { PhoneNumber: phone, SessionContext: input.SessionContext ?? '', IsoCode: 'CN' };
+      if (this.failures.refuse.has(phone)) {
+        statuses.push({
+          ...base,
+          SerialNo: '',
+          Fee: 0,
+          Code: 'FailedOperation.PhoneNumberInBlacklist',
+          Message: 'blacklist',
+        });
+      } else if (this.failures.frequencyLimit.has(phone)) {
+        statuses.push({
+          ...base,
+          SerialNo: '',
+          Fee: 0,
+          Code: 'LimitExceeded.PhoneNumberDailyLimit',
+          Message: 'daily limit',
+        });
+      } else {
+        const serial = await this.accept(phone, rendered.text, input.SessionContext ?? '');
+        statuses.push({ ...base, SerialNo: serial, Fee: 1, Code: 'Ok', Message: 'send success' });
+      }
+    }
+    this.afterCall();
+    return { status: 200, json: { Response: { SendStatusSet: statuses, RequestId: randomUUID() } } };
+  }
+
+  protected receiptBody(items: { phone: string; messageId: string; delivered: boolean }[]) {
+    return items.map((i) => ({
+      user_receive_time: beijingTime(new Date()),
+      nationcode: '86',
+      mobile: i.phone.replace(/^\+86/, ''),
+      report_status: i.delivered ? 'SUCCESS' : 'FAIL',
+      errmsg: i.delivered ? 'DELIVRD' : 'MK:0001',
+      description: i.delivered ? '用户短信送达成功' : '空号',
+      sid: i.messageId,
+    }));
+  }
+
+  protected replyBody(reply: { from: string; body: string; at: Date }) {
+    return [
+      {
+        extend: '',
+        mobile: reply.from.replace(/^\+86/, ''),
+        nationcode: '86',
+        sign: this.options.templates.signName,
+        text: reply.body,
+        time: Math.floor(reply.at.getTime() / 1000),
+      },
+    ];
+  }
+
+  protected acknowledged(json: unknown): boolean {
+    return typeof json === 'object' && json !== null && 'result' in json && json.result === 0;
+  }
+}
+
+/** `YYYY-MM-DD HH:mm:ss` in Beijing time, as both providers write times. */
+export function beijingTime(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}

@@ -1,0 +1,3 @@
+import { providerCallbackSuite } from './support/provider-callbacks';
+
+providerCallbackSuite('aliyun', 5102);

@@ -343,6 +343,8 @@ function expectImportAccounted(body: unknown, before: TableSnapshot, after: Tabl
 
 const writeRoutes = allRoutes
   .filter((route) => route.method !== 'GET')
+  // Provider callbacks answer in the provider's own format; their suites fuzz-check them.
+  .filter((route) => !route.path.startsWith('/sms/'))
   // Standing down closes the fixture's activation: fuzz the check-ins before it.
   .sort((a, b) => Number(a.path.endsWith('/stand-down')) - Number(b.path.endsWith('/stand-down')));
 

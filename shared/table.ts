@@ -104,6 +104,17 @@ export const keys = {
     pk: `COMMUNITY#${communityId}`,
     sk: `PARTICIPATION#${memberId}`,
   }),
+  /** A warning's proposal to one community, in the community's partition; `proposalId` is the warning thread's key. */
+  proposal: (communityId: string, proposalId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `PROPOSAL#${proposalId}`,
+  }),
+  /** Sparse gsi1 partition of a community's open proposals, sorted by `receivedAt#proposalId`. */
+  openProposalsOfCommunity: (communityId: string) => `PROPOSALS#OPEN#${communityId}`,
+  /** One CAP message received, by `messageKey(sender, identifier)`: makes a repeat a replay. */
+  capMessage: (messageKey: string) => ({ pk: `CAPMSG#${messageKey}`, sk: 'CAPMSG' }),
+  /** A warning thread (an Alert and its Updates and Cancel): the communities it proposed to. */
+  capThread: (threadId: string) => ({ pk: `CAPTHREAD#${threadId}`, sk: 'CAPTHREAD' }),
 } as const;
 
 /** Shape of a DynamoDB primary key. */

@@ -12,6 +12,7 @@ import {
 import { documentClient } from './adapters/dynamo';
 import { HistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
+import { DynamoProposalRepository } from './adapters/proposal-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';
 import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
@@ -37,6 +38,7 @@ export function tablePorts() {
     schedules: new DynamoScheduleRepository(doc, TABLE_NAME),
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new HistoryRepository(doc, TABLE_NAME),
+    proposals: new DynamoProposalRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };

@@ -421,7 +421,13 @@ type Labels = {
 
 const LABELS: Record<Lang, Labels> = {
   zh: {
-    group: { admin: '管理员', planner: '规划员', dutyOfficer: '值班员', commander: '指挥员' },
+    group: {
+      admin: '管理员',
+      planner: '规划员',
+      dutyOfficer: '值班员',
+      commander: '指挥员',
+      warningFeed: '预警信息源',
+    },
     mode: { normal: '平时', emergency: '急时 · 应急响应中', drill: '演练中' },
     gridLevel: { red: '红', yellow: '黄', green: '绿' },
     kind: {
@@ -468,6 +474,7 @@ const LABELS: Record<Lang, Labels> = {
       planner: 'planner',
       dutyOfficer: 'duty officer',
       commander: 'commander',
+      warningFeed: 'warning feed',
     },
     mode: { normal: 'Normal', emergency: 'Emergency', drill: 'Drill' },
     gridLevel: { red: 'red', yellow: 'yellow', green: 'green' },

@@ -1,6 +1,7 @@
 import { ForbiddenError } from './errors';
 
-export const GROUPS = ['admin', 'planner', 'dutyOfficer', 'commander'] as const;
+/** `warningFeed` is a machine client: an official warning feed posting CAP alerts, nothing else. */
+export const GROUPS = ['admin', 'planner', 'dutyOfficer', 'commander', 'warningFeed'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** The verified caller: who they are, their groups, and the communities they act for. */
@@ -19,7 +20,8 @@ export type Action =
   | 'drill:switch'
   | 'board:read'
   | 'checkin:write'
-  | 'audit:read';
+  | 'audit:read'
+  | 'warning:receive';
 
 /**
  * Who may do what, as the contract's table says. Every group but admin is limited to its own
@@ -34,6 +36,7 @@ const POLICY: Record<Action, readonly Group[]> = {
   'board:read': ['admin', 'planner', 'dutyOfficer', 'commander'],
   'checkin:write': ['admin', 'dutyOfficer', 'commander'],
   'audit:read': ['admin', 'planner', 'dutyOfficer', 'commander'],
+  'warning:receive': ['admin', 'warningFeed'],
 };
 
 /** True when the principal acts for the community (admins act for all). */

@@ -112,6 +112,16 @@ const identifierOf = (activation: Pick<Activation, 'activationId'>, cancel: bool
 
 /** The activation as a CAP 1.2 alert; a stood-down activation as the `Cancel` of its alert. */
 export function activationToCap(activation: Activation, context: CapOutContext): string {
+  return new XMLBuilder(BUILDER_OPTIONS).build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    alert: capAlertOf(activation, context),
+  });
+}
+
+const BUILDER_OPTIONS = { ignoreAttributes: false, attributeNamePrefix: '@_', format: true } as const;
+
+/** The `alert` element of an activation, as the builder's object tree. */
+function capAlertOf(activation: Activation, context: CapOutContext): Record<string, unknown> {
   const cancelled = activation.status === 'stoodDown';
   const kind = KIND_TO_CAP[activation.kind];
   const level = LEVEL_TO_CAP[activation.level];
@@ -147,23 +157,77 @@ export function activationToCap(activation: Activation, context: CapOutContext):
       area,
     };
   };
-  const alert = {
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    alert: {
-      '@_xmlns': CAP_NAMESPACE,
-      identifier: identifierOf(activation, cancelled),
-      sender: context.sender,
-      sent: sentAt,
-      status: activation.drill ? 'Exercise' : 'Actual',
-      msgType: cancelled ? 'Cancel' : 'Alert',
-      scope: 'Public',
-      ...(cancelled
-        ? { references: `${context.sender},${identifierOf(activation, false)},${originalSent}` }
-        : {}),
-      info: [info('zh-CN'), info('en-US')],
-    },
+  return {
+    '@_xmlns': CAP_NAMESPACE,
+    identifier: identifierOf(activation, cancelled),
+    sender: context.sender,
+    sent: sentAt,
+    status: activation.drill ? 'Exercise' : 'Actual',
+    msgType: cancelled ? 'Cancel' : 'Alert',
+    scope: 'Public',
+    ...(cancelled
+      ? { references: `${context.sender},${identifierOf(activation, false)},${originalSent}` }
+      : {}),
+    info: [info('zh-CN'), info('en-US')],
   };
-  return new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true }).build(alert);
+}
+
+export const ATOM_NAMESPACE = 'http://www.w3.org/2005/Atom';
+
+export type CapFeedContext = {
+  sender: string;
+  streetId: string;
+  streetName: string;
+  /** Where the feed and each alert are served, without a trailing slash (may be empty). */
+  baseUrl: string;
+  /** When the feed was read: its `updated` when it has no entries. */
+  now: string;
+  /** The GB/T 2260 code of each community, by id. */
+  areaCodes: ReadonlyMap<string, string | undefined>;
+};
+
+/**
+ * A street's recent alerts as an Atom feed (RFC 4287), newest first: one entry per activation,
+ * its CAP alert (or the `Cancel` of it once stood down) inline as the entry's content.
+ */
+export function capFeedOf(activations: readonly Activation[], context: CapFeedContext): string {
+  const entries = activations.map((activation) => {
+    const alert = capAlertOf(activation, {
+      sender: context.sender,
+      areaCode: context.areaCodes.get(activation.communityId),
+    });
+    const cancelled = activation.status === 'stoodDown';
+    const at = new Date(cancelled ? (activation.endedAt ?? activation.startedAt) : activation.startedAt);
+    const info = Array.isArray(alert.info) ? alert.info[0] : undefined;
+    const headline =
+      typeof info === 'object' && info !== null && 'headline' in info && typeof info.headline === 'string'
+        ? info.headline
+        : activation.communityName;
+    return {
+      id: `urn:pingji:cap:${context.sender}:${String(alert.identifier)}`,
+      title: headline,
+      updated: at.toISOString(),
+      link: {
+        '@_rel': 'alternate',
+        '@_type': 'application/cap+xml',
+        '@_href': `${context.baseUrl}/activations/${activation.activationId}/cap`,
+      },
+      content: { '@_type': 'application/cap+xml', alert },
+    };
+  });
+  const updated = entries[0]?.updated ?? context.now;
+  return new XMLBuilder(BUILDER_OPTIONS).build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    feed: {
+      '@_xmlns': ATOM_NAMESPACE,
+      id: `urn:pingji:street:${context.streetId}:cap`,
+      title: `${context.streetName} 预警信息 / CAP alerts`,
+      updated,
+      author: { name: context.sender },
+      link: { '@_rel': 'self', '@_href': `${context.baseUrl}/streets/${context.streetId}/cap` },
+      entry: entries,
+    },
+  });
 }
 
 /** One reference of an `Update` or `Cancel`: the earlier alert it concerns. */

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
 import * as z from 'zod';
+import { parseCap } from '../../shared/domain/cap';
 import { warningResult } from '../../shared/domain/proposal';
 import { proposalView } from '../../shared/http/routes';
 import { activationView, auditPageView } from '../../shared/http/schemas';
@@ -7,7 +10,7 @@ import { capWarning, referenceTo, tomorrow } from './support/cap';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
 import { errorOf } from './support/roster';
-import { modeOf, standDownOpen } from './support/switch-api';
+import { modeOf, pressOk, standDown, standDownOpen } from './support/switch-api';
 
 const DONGGUAN = 'dongguan';
 const XIJIE = 'xijie';
@@ -228,5 +231,57 @@ describe('GET /streets/{streetId}/cap', () => {
     expect(text).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
     expect(text).toContain(`<identifier>pingji-${activationId}</identifier>`);
     expect(text).toContain(`href="/activations/${activationId}/cap"`);
+  });
+});
+
+/** The official OASIS CAP 1.2 schema (CAP-v1.2.xsd), as the standard publishes it. */
+const CAP_SCHEMA = {
+  fileName: 'CAP-v1.2.xsd',
+  contents: readFileSync(new URL('../fixtures/cap/CAP-v1.2.xsd', import.meta.url), 'utf8'),
+};
+async function schemaErrors(xml: string): Promise<string[]> {
+  const result = await validateXML({ xml: { fileName: 'alert.xml', contents: xml }, schema: CAP_SCHEMA });
+  return result.valid ? [] : result.errors.map((e) => e.message);
+}
+async function capOf(activationId: string): Promise<string> {
+  const reply = await duty.get(`/activations/${activationId}/cap`);
+  expect(reply.status).toBe(200);
+  expect(reply.headers.get('content-type')).toContain('application/cap+xml');
+  return z.string().parse(reply.body);
+}
+
+describe('GET /activations/{activationId}/cap against the CAP 1.2 schema', () => {
+  it('serves a valid Actual Alert, then a valid Cancel once stood down, each parsing back in', async () => {
+    const { activationId } = await pressOk(duty, DONGGUAN, { kind: 'flood', level: 'II' });
+
+    const alert = await capOf(activationId);
+    await standDown(duty, activationId);
+    const cancel = await capOf(activationId);
+
+    expect(await schemaErrors(alert)).toEqual([]);
+    expect(await schemaErrors(cancel)).toEqual([]);
+    expect(parseCap(alert)).toMatchObject({ status: 'Actual', msgType: 'Alert' });
+    const back = parseCap(cancel);
+    expect(back).toMatchObject({ status: 'Actual', msgType: 'Cancel' });
+    expect(back.references).toEqual([
+      expect.objectContaining({ identifier: `pingji-${activationId}`, sender: back.sender }),
+    ]);
+    expect(back.infos[0]?.areas[0]?.geocodes).toEqual([{ valueName: 'GB/T 2260', value: '620102001001' }]);
+  });
+
+  it('serves a drill as a valid Exercise', async () => {
+    const { activationId } = await pressOk(duty, XIJIE, { kind: 'fire', level: 'IV', drill: true });
+
+    const exercise = await capOf(activationId);
+
+    expect(await schemaErrors(exercise)).toEqual([]);
+    expect(parseCap(exercise)).toMatchObject({ status: 'Exercise', msgType: 'Alert' });
+  });
+
+  it('the schema check can fail: an alert without its status is refused', async () => {
+    const { activationId } = await pressOk(duty, XIJIE, { kind: 'fire', level: 'IV', drill: true });
+    const broken = (await capOf(activationId)).replace(/<status>[^<]*<\/status>/, '');
+
+    expect((await schemaErrors(broken)).join('\n')).toContain('status');
   });
 });

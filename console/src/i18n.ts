@@ -203,6 +203,18 @@ const zh = {
   colArrivedRate: '到达率',
   colMedian: '确认中位（分钟）',
   colTeamsMet: '达额队',
+
+  // --- CAP proposals ---
+  proposalsHeading: '预警提议（{n}）',
+  proposalFrom: '来源：{source}',
+  proposalSuggests: '建议：{kind} {level}',
+  proposalDrillOnly: '演练预警，仅可发起演练',
+  proposalExpires: '有效至 {time}',
+  proposalAccept: '接受',
+  proposalDismiss: '忽略',
+  proposalDismissed: '已忽略：{headline}',
+  proposalPrefilled: '已按预警预先填写：{source}“{headline}”',
+  proposalNoRight: '你无权按此提议转换',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -405,6 +417,18 @@ const en: Record<MessageKey, string> = {
   colArrivedRate: 'Arrived',
   colMedian: 'Median min to confirm',
   colTeamsMet: 'Teams at quota',
+
+  // --- CAP proposals ---
+  proposalsHeading: 'Warning proposals ({n})',
+  proposalFrom: 'From {source}',
+  proposalSuggests: 'Suggests: {kind} {level}',
+  proposalDrillOnly: 'An exercise warning: a drill only',
+  proposalExpires: 'Valid until {time}',
+  proposalAccept: 'Accept',
+  proposalDismiss: 'Dismiss',
+  proposalDismissed: 'Dismissed: {headline}',
+  proposalPrefilled: 'Pre-filled from the warning of {source}: “{headline}”',
+  proposalNoRight: 'You may not switch as this proposal suggests',
 };
 
 type Labels = {

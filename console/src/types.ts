@@ -9,6 +9,7 @@ import {
   SKILLS,
   type Skill,
 } from '../../shared/domain/vocabulary';
+import type { proposalView } from '../../shared/http/routes';
 import type {
   activationView,
   boardMemberView,
@@ -30,6 +31,8 @@ export type MemberPage = z.infer<typeof memberPageView>;
 export type ImportResult = z.infer<typeof importResultView>;
 export type ActivationCreated = z.infer<typeof activationView>;
 export type Board = z.infer<typeof boardView>;
+/** An official warning's proposal to a community, shown beside its key. */
+export type Proposal = z.infer<typeof proposalView>;
 export type BoardTeam = Board['teams'][number];
 export type BoardMember = z.infer<typeof boardMemberView>;
 export type DrafteeStatus = BoardMember['status'];

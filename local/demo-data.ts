@@ -87,7 +87,7 @@ export type DemoGrid = {
   musterPoint: string;
   neighbours: string[];
 };
-export type DemoCommunity = { communityId: string; name: string; grids: DemoGrid[] };
+export type DemoCommunity = { communityId: string; name: string; areaCode?: string; grids: DemoGrid[] };
 export type DemoUnit = {
   unitId: string;
   name: string;
@@ -214,7 +214,9 @@ function gridPeople(
 
 /**
  * The demo street: 城关街道 with 东关社区 (12 grids) and 西街社区 (4 grids), eight partner units in
- * "1+1" and "N+1" pairings, one of them shared by both communities, and about 300 people.
+ * "1+1" and "N+1" pairings, one of them shared by both communities, and about 300 people. Both
+ * communities carry GB/T 2260 codes under the street's code 620102001, so a CAP warning for the
+ * street proposes the switch to both.
  */
 export function demoStreet(seed = 20_261_122): DemoStreet {
   const dice = new Dice(seed);
@@ -222,11 +224,13 @@ export function demoStreet(seed = 20_261_122): DemoStreet {
   const dongguan: DemoCommunity = {
     communityId: 'dongguan',
     name: '东关社区',
+    areaCode: '620102001001',
     grids: makeGrids('dg', '东关', 12, 4),
   };
   const xijie: DemoCommunity = {
     communityId: 'xijie',
     name: '西街社区',
+    areaCode: '620102001002',
     grids: makeGrids('xj', '西街', 4, 2),
   };
   const dg = (n: number) => ({ communityId: 'dongguan', gridId: `dg${String(n).padStart(2, '0')}` });

@@ -28,6 +28,7 @@ export async function seedStreet(
     await structure.putCommunity(SEEDER, community.communityId, {
       name: community.name,
       streetId: data.street.streetId,
+      areaCode: community.areaCode,
     });
     // Grids first without neighbours, so every neighbour exists when the second pass names it.
     for (const grid of community.grids) {

@@ -76,6 +76,11 @@ export const DEMO_USERS = [
   { sub: 'demo-commander', groups: ['commander'], communities: ['dongguan'] },
 ] as const;
 
+/** Machine clients `npm start` prints tokens for: an official warning feed posting CAP alerts. */
+export const DEMO_MACHINE_CLIENTS = [
+  { sub: 'demo-warning-feed', groups: ['warningFeed'], communities: ['*'] },
+] as const;
+
 /** Options from the environment, as the README lists them. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackOptions {
   const parsed = z

@@ -1,5 +1,5 @@
 import { JavaMissingError } from './java';
-import { DEMO_USERS, optionsFromEnv, startLocalStack } from './stack';
+import { DEMO_MACHINE_CLIENTS, DEMO_USERS, optionsFromEnv, startLocalStack } from './stack';
 
 /** `npm start`: the whole service on this machine, until Ctrl-C. */
 async function main(): Promise<void> {
@@ -36,6 +36,14 @@ async function main(): Promise<void> {
       communities: user.communities,
     });
     console.log(`\n  ${user.groups[0]} (${user.communities.join(',')}):\n  ${token}`);
+  }
+  for (const client of DEMO_MACHINE_CLIENTS) {
+    const token = await stack.auth.mint({
+      sub: client.sub,
+      groups: client.groups,
+      communities: client.communities,
+    });
+    console.log(`\n  Machine client ${client.groups[0]}, for POST /cap/warnings (*):\n  ${token}`);
   }
   console.log(`\n  Try:  curl -H "Authorization: Bearer <token>" ${stack.url}/communities\n`);
 }

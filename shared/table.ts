@@ -26,6 +26,15 @@ export const keys = {
   community: (communityId: string) => ({ pk: `COMMUNITY#${communityId}`, sk: 'COMMUNITY' }),
   communitiesIndex: 'COMMUNITIES',
   communitiesOfStreet: (streetId: string) => `STREET#${streetId}`,
+  /**
+   * A community's place in the area index: partitioned by province (the first two digits of its
+   * GB/T 2260 code), sorted by the full code, so any code prefix reads the communities it covers.
+   */
+  areaEntry: (areaCode: string, communityId: string) => ({
+    pk: `AREA#${areaCode.slice(0, 2)}`,
+    sk: `${areaCode}#${communityId}`,
+  }),
+  areaPartition: (prefix: string) => `AREA#${prefix.slice(0, 2)}`,
   grid: (communityId: string, gridId: string) => ({
     pk: `COMMUNITY#${communityId}`,
     sk: `GRID#${gridId}`,
@@ -121,6 +130,17 @@ export const keys = {
     pk: `ONWHISTLE#${communityId}#${memberId}`,
     sk: 'ONWHISTLE',
   }),
+  /** A warning's proposal to one community, in the community's partition; `proposalId` is the warning thread's key. */
+  proposal: (communityId: string, proposalId: string) => ({
+    pk: `COMMUNITY#${communityId}`,
+    sk: `PROPOSAL#${proposalId}`,
+  }),
+  /** Sparse gsi1 partition of a community's open proposals, sorted by `receivedAt#proposalId`. */
+  openProposalsOfCommunity: (communityId: string) => `PROPOSALS#OPEN#${communityId}`,
+  /** One CAP message received, by `messageKey(sender, identifier)`: makes a repeat a replay. */
+  capMessage: (messageKey: string) => ({ pk: `CAPMSG#${messageKey}`, sk: 'CAPMSG' }),
+  /** A warning thread (an Alert and its Updates and Cancel): the communities it proposed to. */
+  capThread: (threadId: string) => ({ pk: `CAPTHREAD#${threadId}`, sk: 'CAPTHREAD' }),
 } as const;
 
 /** Shape of a DynamoDB primary key. */

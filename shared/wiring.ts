@@ -14,6 +14,7 @@ import {
 import { documentClient } from './adapters/dynamo';
 import { DynamoHistoryRepository } from './adapters/history-repository';
 import { DynamoMemberRepository } from './adapters/member-repository';
+import { DynamoProposalRepository } from './adapters/proposal-repository';
 import { DynamoRankingRepository } from './adapters/ranking-repository';
 import { DynamoScheduleRepository } from './adapters/schedule-repository';
 import { SimulatedPhoneNetwork } from './adapters/simulated-phone-network';
@@ -47,6 +48,7 @@ export function tablePorts() {
     rankings: new DynamoRankingRepository(doc, TABLE_NAME),
     history: new DynamoHistoryRepository(doc, TABLE_NAME),
     whistles: new WhistleRepository(doc, TABLE_NAME),
+    proposals: new DynamoProposalRepository(doc, TABLE_NAME),
     clock: systemClock,
     ids: ulidIds,
   };
@@ -132,4 +134,17 @@ export function drillScheduler(): DrillScheduler {
     targetArn: env.PINGJI_SCHEDULED_DRILL_ARN,
     roleArn: env.PINGJI_SCHEDULER_ROLE_ARN,
   });
+}
+
+const capEnv = z.object({
+  /** The CAP `sender` of the alerts this service writes: no spaces, commas, `<` or `&`. */
+  PINGJI_CAP_SENDER: z
+    .string()
+    .regex(/^[^\s,<&]{1,120}$/, 'must have no spaces, commas, < or &')
+    .default('pingji'),
+});
+
+/** Who this service's CAP alerts say they are from. */
+export function capSender(): string {
+  return loadConfig(capEnv).PINGJI_CAP_SENDER;
 }

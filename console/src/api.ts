@@ -9,6 +9,7 @@ import type {
   ImportResult,
   Member,
   MemberPage,
+  Proposal,
   SmsMessage,
   Unit,
 } from './types';
@@ -125,6 +126,28 @@ export class Api {
       `/communities/${encodeURIComponent(communityId)}/activations`,
       request,
       { 'idempotency-key': idempotencyKey },
+    );
+  }
+
+  /** The community's open proposals from official warnings. */
+  proposals(communityId: string) {
+    return this.call<Proposal[]>('GET', `/communities/${encodeURIComponent(communityId)}/proposals`);
+  }
+
+  /** Accepts a proposal: the key pressed as confirmed in the switch dialog. */
+  acceptProposal(communityId: string, proposalId: string, request: ActivationRequest) {
+    return this.call<ActivationCreated>(
+      'POST',
+      `/communities/${encodeURIComponent(communityId)}/proposals/${encodeURIComponent(proposalId)}/accept`,
+      request,
+    );
+  }
+
+  dismissProposal(communityId: string, proposalId: string, note?: string) {
+    return this.call<Proposal>(
+      'POST',
+      `/communities/${encodeURIComponent(communityId)}/proposals/${encodeURIComponent(proposalId)}/dismiss`,
+      note ? { note } : {},
     );
   }
 

@@ -534,6 +534,17 @@ const zh = {
   whistleEvCancelled: '已取消',
   whistleEvOverdue: '超时未满员',
   whistleEvReleased: '人员被应急召集调走',
+  // --- CAP proposals ---
+  proposalsHeading: '预警提议（{n}）',
+  proposalFrom: '来源：{source}',
+  proposalSuggests: '建议：{kind} {level}',
+  proposalDrillOnly: '演练预警，仅可发起演练',
+  proposalExpires: '有效至 {time}',
+  proposalAccept: '接受',
+  proposalDismiss: '忽略',
+  proposalDismissed: '已忽略：{headline}',
+  proposalPrefilled: '已按预警预先填写：{source}“{headline}”',
+  proposalNoRight: '你无权按此提议转换',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1069,6 +1080,17 @@ const en: Record<MessageKey, string> = {
   whistleEvCancelled: 'Cancelled',
   whistleEvOverdue: 'Overdue, not filled',
   whistleEvReleased: 'People called out by a switch',
+  // --- CAP proposals ---
+  proposalsHeading: 'Warning proposals ({n})',
+  proposalFrom: 'From {source}',
+  proposalSuggests: 'Suggests: {kind} {level}',
+  proposalDrillOnly: 'An exercise warning: a drill only',
+  proposalExpires: 'Valid until {time}',
+  proposalAccept: 'Accept',
+  proposalDismiss: 'Dismiss',
+  proposalDismissed: 'Dismissed: {headline}',
+  proposalPrefilled: 'Pre-filled from the warning of {source}: “{headline}”',
+  proposalNoRight: 'You may not switch as this proposal suggests',
 };
 
 type Labels = {
@@ -1085,7 +1107,13 @@ type Labels = {
 
 const LABELS: Record<Lang, Labels> = {
   zh: {
-    group: { admin: '管理员', planner: '规划员', dutyOfficer: '值班员', commander: '指挥员' },
+    group: {
+      admin: '管理员',
+      planner: '规划员',
+      dutyOfficer: '值班员',
+      commander: '指挥员',
+      warningFeed: '预警信息源',
+    },
     mode: { normal: '平时', emergency: '急时 · 应急响应中', drill: '演练中' },
     gridLevel: { red: '红', yellow: '黄', green: '绿' },
     kind: {
@@ -1132,6 +1160,7 @@ const LABELS: Record<Lang, Labels> = {
       planner: 'planner',
       dutyOfficer: 'duty officer',
       commander: 'commander',
+      warningFeed: 'warning feed',
     },
     mode: { normal: 'Normal', emergency: 'Emergency', drill: 'Drill' },
     gridLevel: { red: 'red', yellow: 'yellow', green: 'green' },

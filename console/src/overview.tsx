@@ -4,7 +4,7 @@ import { useI18n } from './i18n';
 import { hrefOf, navigate } from './route';
 import { useServices } from './services';
 import { SwitchDialog } from './switch';
-import type { CommunityDetail } from './types';
+import type { CommunityDetail, Proposal } from './types';
 import { ErrorNote, GridTile, Icon, ModePill, messageOf, usePoll } from './ui';
 
 const OVERVIEW_POLL_MS = 10_000;
@@ -14,6 +14,7 @@ export function Overview() {
   const { api } = useServices();
   const { t } = useI18n();
   const [communities, setCommunities] = useState<CommunityDetail[]>();
+  const [proposals, setProposals] = useState<Map<string, Proposal[]>>(new Map());
   const [error, setError] = useState<string>();
   const [nonce, setNonce] = useState(0);
 
@@ -25,8 +26,12 @@ export function Overview() {
     async () => {
       try {
         const list = await api.communities();
-        const details = await Promise.all(list.map((c) => api.community(c.communityId)));
+        const [details, open] = await Promise.all([
+          Promise.all(list.map((c) => api.community(c.communityId))),
+          Promise.all(list.map((c) => api.proposals(c.communityId))),
+        ]);
         setCommunities(details);
+        setProposals(new Map(list.map((c, i) => [c.communityId, open[i] ?? []])));
         setError(undefined);
       } catch (e) {
         setError(messageOf(e));
@@ -47,6 +52,7 @@ export function Overview() {
           <CommunityCard
             key={community.communityId}
             community={community}
+            proposals={proposals.get(community.communityId) ?? []}
             onSwitched={() => setNonce((n) => n + 1)}
           />
         ))}
@@ -55,11 +61,15 @@ export function Overview() {
   );
 }
 
-function CommunityCard(props: { community: CommunityDetail; onSwitched: () => void }) {
+function CommunityCard(props: {
+  community: CommunityDetail;
+  proposals: readonly Proposal[];
+  onSwitched: () => void;
+}) {
   const { session } = useServices();
   const { t, labels } = useI18n();
   const { community } = props;
-  const [dialog, setDialog] = useState<{ drill: boolean }>();
+  const [dialog, setDialog] = useState<{ drill: boolean; proposal?: Proposal }>();
   const id = community.communityId;
   const headingId = `community-${id}`;
   const reasonId = `switch-reason-${id}`;
@@ -117,6 +127,16 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
         >
           <Icon name="flag" /> {t('startDrill')}
         </button>
+        {props.proposals.length > 0 && (
+          <Proposals
+            community={community}
+            proposals={props.proposals}
+            canEmergency={canEmergency}
+            canDrill={canDrill}
+            onAccept={(proposal) => setDialog({ drill: proposal.drill, proposal })}
+            onDismissed={props.onSwitched}
+          />
+        )}
       </div>
 
       <section class="grids" aria-label={t('gridsHeading', { n: grids.length })}>
@@ -141,6 +161,7 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
           community={community}
           initialDrill={dialog.drill}
           drillOnly={!canEmergency}
+          proposal={dialog.proposal}
           onClose={() => setDialog(undefined)}
           onSwitched={(activationId) => {
             setDialog(undefined);
@@ -150,5 +171,98 @@ function CommunityCard(props: { community: CommunityDetail; onSwitched: () => vo
         />
       )}
     </article>
+  );
+}
+
+/**
+ * Official warnings that propose the switch, beside the key: who sent it, what it says, what it
+ * suggests and until when. Accept opens the switch's own confirmation, pre-filled; dismiss closes it.
+ */
+function Proposals(props: {
+  community: CommunityDetail;
+  proposals: readonly Proposal[];
+  canEmergency: boolean;
+  canDrill: boolean;
+  onAccept: (proposal: Proposal) => void;
+  onDismissed: () => void;
+}) {
+  const { api } = useServices();
+  const { t, labels, lang } = useI18n();
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const normal = props.community.mode === 'normal';
+  const id = props.community.communityId;
+  const until = (iso: string) =>
+    new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hour12: false,
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+
+  const dismiss = async (proposal: Proposal) => {
+    setBusy(proposal.proposalId);
+    setError(undefined);
+    try {
+      await api.dismissProposal(id, proposal.proposalId);
+      props.onDismissed();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <section class="proposals" aria-labelledby={`proposals-${id}`}>
+      <h3 id={`proposals-${id}`}>{t('proposalsHeading', { n: props.proposals.length })}</h3>
+      {error && <ErrorNote message={error} />}
+      <ul>
+        {props.proposals.map((proposal) => {
+          const allowed = proposal.drill ? props.canDrill : props.canEmergency;
+          return (
+            <li
+              key={proposal.proposalId}
+              class={`proposal level-${proposal.level}${proposal.drill ? ' proposal-drill' : ''}`}
+              data-proposal={proposal.proposalId}
+            >
+              <p class="proposal-headline">{proposal.headline}</p>
+              <p class="proposal-meta">
+                <span>{t('proposalFrom', { source: proposal.source })}</span>
+                <span class="proposal-suggests">
+                  {t('proposalSuggests', {
+                    kind: labels.kind[proposal.kind],
+                    level: labels.level[proposal.level],
+                  })}
+                  {proposal.drill ? ` · ${t('proposalDrillOnly')}` : ''}
+                </span>
+                {proposal.expires && <span>{t('proposalExpires', { time: until(proposal.expires) })}</span>}
+              </p>
+              <div class="proposal-actions">
+                <button
+                  type="button"
+                  class={`button ${proposal.drill ? 'drill-confirm' : 'danger'}`}
+                  disabled={!normal || !allowed || busy !== undefined}
+                  title={allowed ? undefined : t('proposalNoRight')}
+                  onClick={() => props.onAccept(proposal)}
+                >
+                  {t('proposalAccept')}
+                </button>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={!allowed || busy !== undefined}
+                  onClick={() => void dismiss(proposal)}
+                >
+                  {t('proposalDismiss')}
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

@@ -4,7 +4,7 @@ import { type ActivationRequest, ApiError } from './api';
 import { useI18n } from './i18n';
 import { hrefOf } from './route';
 import { useServices } from './services';
-import type { Community } from './types';
+import type { Community, Proposal } from './types';
 import { Dialog, ErrorNote, Icon, messageOf, uuid } from './ui';
 
 /** True when what was typed names the community: its name, or its id (quicker without an IME). */
@@ -25,13 +25,17 @@ export function SwitchDialog(props: {
   drillOnly: boolean;
   onClose: () => void;
   onSwitched: (activationId: string) => void;
+  /** Accepting an official warning's proposal: the dialog opens pre-filled with what it suggests. */
+  proposal?: Proposal | undefined;
 }) {
   const { api } = useServices();
   const { t, labels } = useI18n();
-  const { community } = props;
-  const [kind, setKind] = useState<IncidentKind>();
-  const [level, setLevel] = useState<Level>();
-  const [drill, setDrill] = useState(props.initialDrill || props.drillOnly);
+  const { community, proposal } = props;
+  const [kind, setKind] = useState<IncidentKind | undefined>(proposal?.kind);
+  const [level, setLevel] = useState<Level | undefined>(proposal?.level);
+  // An exercise warning proposes only a drill, as a planner may start only drills.
+  const drillForced = props.drillOnly || proposal?.drill === true;
+  const [drill, setDrill] = useState(props.initialDrill || drillForced);
   const [note, setNote] = useState('');
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
@@ -58,7 +62,10 @@ export function SwitchDialog(props: {
     setBusy(true);
     setFailure(undefined);
     try {
-      const created = await api.activate(id, request, key);
+      // A proposal's acceptance carries its own idempotency: the proposal's id.
+      const created = proposal
+        ? await api.acceptProposal(id, proposal.proposalId, request)
+        : await api.activate(id, request, key);
       props.onSwitched(created.activationId);
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
@@ -87,6 +94,12 @@ export function SwitchDialog(props: {
   return (
     <Dialog title={title} onClose={props.onClose} tone={drill ? 'drill' : 'emergency'} testId="switch-dialog">
       <form class="switch-form" onSubmit={(e) => void submit(e)}>
+        {proposal && (
+          <p class="proposal-prefilled" role="note">
+            <Icon name="warning" />{' '}
+            {t('proposalPrefilled', { source: proposal.source, headline: proposal.headline })}
+          </p>
+        )}
         {drill && (
           <p class="drill-stripe" role="note">
             <Icon name="flag" /> {t('drillBanner')}
@@ -126,15 +139,15 @@ export function SwitchDialog(props: {
               type="checkbox"
               name="drill"
               checked={drill}
-              disabled={props.drillOnly}
-              aria-describedby={props.drillOnly ? `drill-only-${id}` : undefined}
+              disabled={drillForced}
+              aria-describedby={drillForced ? `drill-only-${id}` : undefined}
               onChange={(e) => setDrill(e.currentTarget.checked)}
             />
             <span>{t('drillToggle')}</span>
           </label>
-          {props.drillOnly && (
+          {drillForced && (
             <p class="hint" id={`drill-only-${id}`}>
-              {t('drillForced')}
+              {props.drillOnly ? t('drillForced') : t('proposalDrillOnly')}
             </p>
           )}
         </div>

@@ -14,6 +14,7 @@ import {
   WHISTLE_CATEGORIES,
   type WhistleCategory,
 } from '../../shared/domain/vocabulary';
+import type { proposalView } from '../../shared/http/routes-cap';
 import type {
   activationView,
   auditPageView,
@@ -37,6 +38,8 @@ export type MemberPage = z.infer<typeof memberPageView>;
 export type ImportResult = z.infer<typeof importResultView>;
 export type ActivationCreated = z.infer<typeof activationView>;
 export type Board = z.infer<typeof boardView>;
+/** An official warning's proposal to a community, shown beside its key. */
+export type Proposal = z.infer<typeof proposalView>;
 export type BoardTeam = Board['teams'][number];
 export type BoardMember = z.infer<typeof boardMemberView>;
 export type DrafteeStatus = BoardMember['status'];

@@ -21,6 +21,8 @@ export interface StructureRepository {
   listCommunities(): Promise<Community[]>;
   /** The communities of one street. */
   listCommunitiesOfStreet(streetId: string): Promise<Community[]>;
+  /** The ids of the communities whose GB/T 2260 code starts with `prefix` (at least 2 digits). */
+  listCommunityIdsInArea(prefix: string): Promise<string[]>;
   /** The community with its grids and pairings, in one query. */
   getStructure(communityId: string): Promise<CommunityStructure | undefined>;
   putGrid(grid: Grid): Promise<{ created: boolean }>;
@@ -36,6 +38,7 @@ const communityRecord = z.object({
   communityId: z.string(),
   name: z.string(),
   streetId: z.string(),
+  areaCode: z.string().optional(),
   mode: z.enum(MODES),
   activationId: z.string().optional(),
   updatedAt: z.string(),
@@ -108,7 +111,12 @@ export class DynamoStructureRepository implements StructureRepository {
   async putCommunity(
     input: Omit<Community, 'mode' | 'activationId'>,
   ): Promise<{ community: Community; created: boolean }> {
-    const existing = await this.getCommunity(input.communityId);
+    const { Item: current } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.community(input.communityId), ConsistentRead: true }),
+    );
+    const existing = current ? toCommunity(current) : undefined;
+    const previousCode = existing?.areaCode;
+    const areaChanged = previousCode !== input.areaCode;
     const result = await transactWrite(this.doc, [
       {
         Update: {
@@ -116,7 +124,10 @@ export class DynamoStructureRepository implements StructureRepository {
           Key: keys.community(input.communityId),
           UpdateExpression:
             'SET #type = :type, communityId = :id, #name = :name, streetId = :street, updatedAt = :now, ' +
-            '#mode = if_not_exists(#mode, :normal), gsi1pk = :g1, gsi1sk = :id, gsi2pk = :g2, gsi2sk = :id',
+            '#mode = if_not_exists(#mode, :normal), gsi1pk = :g1, gsi1sk = :id, gsi2pk = :g2, gsi2sk = :id' +
+            (input.areaCode ? ', areaCode = :area' : ' REMOVE areaCode'),
+          // The area index below is written from the code read above: refuse if another write moved it.
+          ConditionExpression: previousCode ? 'areaCode = :previous' : 'attribute_not_exists(areaCode)',
           ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#mode': 'mode' },
           ExpressionAttributeValues: {
             ':type': 'community',
@@ -127,6 +138,8 @@ export class DynamoStructureRepository implements StructureRepository {
             ':normal': 'normal',
             ':g1': keys.communitiesIndex,
             ':g2': keys.communitiesOfStreet(input.streetId),
+            ...(input.areaCode ? { ':area': input.areaCode } : {}),
+            ...(previousCode ? { ':previous': previousCode } : {}),
           },
         },
       },
@@ -137,7 +150,27 @@ export class DynamoStructureRepository implements StructureRepository {
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
+      ...(areaChanged && previousCode
+        ? [{ Delete: { TableName: this.table, Key: keys.areaEntry(previousCode, input.communityId) } }]
+        : []),
+      ...(areaChanged && input.areaCode
+        ? [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...keys.areaEntry(input.areaCode, input.communityId),
+                  type: 'areaEntry',
+                  communityId: input.communityId,
+                  areaCode: input.areaCode,
+                },
+              },
+            },
+          ]
+        : []),
     ]);
+    if (!result.ok && result.failed.some((f) => f.index === 0))
+      throw concurrentUpdate('community', input.communityId);
     if (!result.ok) throw unknownReference('streetId', 'street', input.streetId);
     const community: Community = {
       ...input,
@@ -167,6 +200,15 @@ export class DynamoStructureRepository implements StructureRepository {
       ExpressionAttributeValues: { ':s': keys.communitiesOfStreet(streetId) },
     });
     return items.map(toCommunity);
+  }
+
+  async listCommunityIdsInArea(prefix: string): Promise<string[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.areaPartition(prefix), ':prefix': prefix },
+    });
+    return items.map((item) => item.communityId).filter((id): id is string => typeof id === 'string');
   }
 
   async listCommunities(): Promise<Community[]> {

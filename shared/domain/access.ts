@@ -1,6 +1,7 @@
 import { ForbiddenError } from './errors';
 
-export const GROUPS = ['admin', 'planner', 'dutyOfficer', 'commander'] as const;
+/** `warningFeed` is a machine client: an official warning feed posting CAP alerts, nothing else. */
+export const GROUPS = ['admin', 'planner', 'dutyOfficer', 'commander', 'warningFeed'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** The verified caller: who they are, their groups, and the communities they act for. */
@@ -20,7 +21,8 @@ export type Action =
   | 'board:read'
   | 'checkin:write'
   | 'audit:read'
-  | 'whistle:raise';
+  | 'whistle:raise'
+  | 'warning:receive';
 
 /**
  * Who may do what, as the contract's table says. Every group but admin is limited to its own
@@ -37,6 +39,7 @@ const POLICY: Record<Action, readonly Group[]> = {
   'audit:read': ['admin', 'planner', 'dutyOfficer', 'commander'],
   /** Blowing, resolving and cancelling a whistle (吹哨). */
   'whistle:raise': ['admin', 'dutyOfficer', 'commander'],
+  'warning:receive': ['admin', 'warningFeed'],
 };
 
 /** True when the principal acts for the community (admins act for all). */

@@ -64,7 +64,12 @@ export const phoneInput = z.string().transform((raw, ctx) => {
 export const streetInput = z.object({ name: text(LIMITS.streetName) }).strict();
 export type StreetInput = z.infer<typeof streetInput>;
 
-export const communityInput = z.object({ name: text(LIMITS.communityName), streetId: slug }).strict();
+/** A GB/T 2260 administrative code, extended to street (9 digits) or community (12 digits). */
+export const areaCode = z.string().regex(/^\d{6,12}$/, 'must be a GB/T 2260 code of 6 to 12 digits');
+
+export const communityInput = z
+  .object({ name: text(LIMITS.communityName), streetId: slug, areaCode: areaCode.optional() })
+  .strict();
 export type CommunityInput = z.infer<typeof communityInput>;
 
 export const gridInput = z
@@ -153,6 +158,8 @@ export type Community = {
   communityId: string;
   name: string;
   streetId: string;
+  /** The GB/T 2260 code CAP warnings name the community's area by. */
+  areaCode?: string | undefined;
   mode: Mode;
   activationId?: string | undefined;
   updatedAt: string;

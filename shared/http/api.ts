@@ -32,7 +32,11 @@ type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 export type ApiRequest<R extends RouteDef> = {
   params: Out<R['params']>;
   query: Out<R['query']>;
-  body: R['bodyType'] extends 'csv' ? string : R['body'] extends z.ZodType ? z.output<R['body']> : undefined;
+  body: R['bodyType'] extends 'csv' | 'xml'
+    ? string
+    : R['body'] extends z.ZodType
+      ? z.output<R['body']>
+      : undefined;
   principal: R['auth'] extends true ? Principal : Principal | undefined;
   headers: Record<string, string | undefined>;
   requestId: string;
@@ -50,10 +54,20 @@ export type Reply = {
   auditScopes?: string[];
   /** The write changed nothing (a replay): no audit entry. */
   replayed?: boolean;
+  /** A body that is not JSON (a CAP document), sent as is under its own media type. */
+  raw?: { contentType: string; text: string };
 };
 
 export const JSON_BODY_LIMIT = 256 * 1024;
 export const CSV_BODY_LIMIT = 5 * 1024 * 1024;
+/** XML bodies are CAP alerts: a few kilobytes in practice. */
+export const XML_BODY_LIMIT = 1024 * 1024;
+
+const MEDIA_TYPES = {
+  json: ['application/json'],
+  csv: ['text/csv', 'text/plain', 'application/csv'],
+  xml: ['application/cap+xml', 'application/xml', 'text/xml'],
+} as const;
 
 class UnsupportedMediaTypeError extends AppError {
   readonly status = 415;
@@ -70,8 +84,14 @@ const baseHeaders = (requestId: string) => ({
 export function toResult(reply: Reply, requestId: string): ApiResult {
   return {
     statusCode: reply.status,
-    headers: { ...baseHeaders(requestId), ...reply.headers },
-    body: reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)),
+    headers: {
+      ...baseHeaders(requestId),
+      ...(reply.raw ? { 'content-type': reply.raw.contentType } : {}),
+      ...reply.headers,
+    },
+    body: reply.raw
+      ? reply.raw.text
+      : (reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))),
   };
 }
 
@@ -134,8 +154,8 @@ export function errorMapper(): MiddlewareObj<ApiEvent, ApiResult> {
 
 /** Decodes the body, refuses it when too large (413) or of the wrong media type (415). */
 export function bodyReader(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> {
-  const csv = route.bodyType === 'csv';
-  const limit = csv ? CSV_BODY_LIMIT : JSON_BODY_LIMIT;
+  const bodyType = route.bodyType ?? 'json';
+  const limit = { json: JSON_BODY_LIMIT, csv: CSV_BODY_LIMIT, xml: XML_BODY_LIMIT }[bodyType];
   return {
     before: (request) => {
       const { event } = request;
@@ -149,8 +169,10 @@ export function bodyReader(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> 
         ]);
       }
       const type = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      const expected = csv ? ['text/csv', 'text/plain', 'application/csv'] : ['application/json'];
-      if (type !== '' && !expected.includes(type) && !(type.endsWith('+json') && !csv)) {
+      const expected: readonly string[] = MEDIA_TYPES[bodyType];
+      const suffixed =
+        (bodyType === 'json' && type.endsWith('+json')) || (bodyType === 'xml' && type.endsWith('+xml'));
+      if (type !== '' && !expected.includes(type) && !suffixed) {
         throw new UnsupportedMediaTypeError(`expected ${expected[0]}, got ${type}`, [
           { path: 'content-type', message: `expected ${expected[0]}` },
         ]);
@@ -202,7 +224,7 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
         : {};
       const query = route.query ? parseWith(route.query, event.queryStringParameters ?? {}, 'query') : {};
       let body: unknown;
-      if (route.bodyType === 'csv') {
+      if (route.bodyType === 'csv' || route.bodyType === 'xml') {
         body = event.bodyText ?? '';
       } else if (route.body) {
         const json = parseJson(event.bodyText);

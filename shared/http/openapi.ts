@@ -51,9 +51,11 @@ export function openApiDocument(): JsonSchema {
       responses: {
         [String(route.success.status)]: {
           description: route.success.description,
-          ...(route.success.schema
-            ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } }
-            : {}),
+          ...(route.success.contentType
+            ? { content: { [route.success.contentType]: { schema: { type: 'string' } } } }
+            : route.success.schema
+              ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } }
+              : {}),
         },
         ...Object.fromEntries(
           Object.entries(ERRORS)

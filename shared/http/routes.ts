@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { auditRoutes } from './routes-audit';
+import { capRoutes } from './routes-cap';
 import { planningRoutes } from './routes-planning';
 import { rosterRoutes } from './routes-roster';
 import { structureRoutes } from './routes-structure';
@@ -27,9 +28,10 @@ export type RouteDef = {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** `csv` bodies are passed through as text, with a larger size limit. */
-  bodyType?: 'json' | 'csv';
-  success: { status: number; schema?: z.ZodType; description: string };
+  /** `csv` bodies are passed through as text, with a larger size limit; `xml` (CAP) as text up to 1 MB. */
+  bodyType?: 'json' | 'csv' | 'xml';
+  /** `contentType`: the success body is not JSON but a document of this media type. */
+  success: { status: number; schema?: z.ZodType; description: string; contentType?: string };
   lambda?: { timeoutSeconds?: number; memoryMb?: number };
   /** A write recorded in the audit trail: what it is called, and what it concerns. */
   audit?: AuditSpec;
@@ -58,6 +60,7 @@ export const routes = {
   ...auditRoutes,
   ...planningRoutes,
   ...whistleRoutes,
+  ...capRoutes,
 } as const;
 
 export type RouteName = keyof typeof routes;

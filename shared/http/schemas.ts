@@ -20,6 +20,7 @@ export const communityView = z.object({
   communityId: slug,
   name: z.string(),
   streetId: slug,
+  areaCode: z.string().optional(),
   mode: z.enum(MODES),
   activationId: z.string().optional(),
   updatedAt: z.string(),

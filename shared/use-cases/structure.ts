@@ -53,6 +53,7 @@ export function makeStructureUseCases({ structure, clock }: StructurePorts) {
         communityId,
         name: input.name,
         streetId: input.streetId,
+        areaCode: input.areaCode,
         updatedAt: now(),
       });
       return { value: community, created };

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { warningResult } from '../../shared/domain/proposal';
 import { drillScheduleView, participationView, rankingsView } from '../../shared/http/planning-schemas';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
+import { proposalView } from '../../shared/http/routes-cap';
 import {
   activationListView,
   auditPageView,
@@ -20,6 +22,7 @@ import {
   unitView,
 } from '../../shared/http/schemas';
 import { whistleSummaryView, whistleView } from '../../shared/http/whistle-schemas';
+import { capWarning } from './support/cap';
 import type { Api } from './support/http-client';
 import { type Reply, startTestApi, type TestApi } from './support/local-api';
 import {
@@ -49,7 +52,7 @@ import {
  * data; they are deliberately not computed from shared/domain/access.ts.
  */
 
-const ROLES = ['admin', 'planner', 'dutyOfficer', 'commander'] as const;
+const ROLES = ['admin', 'planner', 'dutyOfficer', 'commander', 'warningFeed'] as const;
 type Role = (typeof ROLES)[number];
 type Caller = Role | 'anonymous';
 /** `own`: in the caller's own communities only. */
@@ -58,32 +61,37 @@ type Row = Readonly<Record<Role, Grant>>;
 
 /** The table in API.md, "Who may do what", line by line. */
 const CONTRACT = {
-  structureWrite: { admin: 'yes', planner: 'own', dutyOfficer: 'no', commander: 'no' },
-  membersWrite: { admin: 'yes', planner: 'own', dutyOfficer: 'no', commander: 'no' },
-  rosterRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  emergency: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own' },
-  drill: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  boardRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  manualCheckIn: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own' },
+  structureWrite: { admin: 'yes', planner: 'own', dutyOfficer: 'no', commander: 'no', warningFeed: 'no' },
+  membersWrite: { admin: 'yes', planner: 'own', dutyOfficer: 'no', commander: 'no', warningFeed: 'no' },
+  rosterRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
+  emergency: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
+  drill: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
+  boardRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
+  manualCheckIn: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
   /** The Whistle section: admin; the community's duty officers and commanders. */
-  whistle: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own' },
+  whistle: { admin: 'yes', planner: 'no', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
 } as const satisfies Record<string, Row>;
 
 /** What the contract says around the table. */
 const AROUND = {
   /** `GET /health` is the one route without a token. */
-  open: { admin: 'yes', planner: 'yes', dutyOfficer: 'yes', commander: 'yes' },
+  open: { admin: 'yes', planner: 'yes', dutyOfficer: 'yes', commander: 'yes', warningFeed: 'yes' },
   /** Any verified caller: the API's own description. */
-  signedIn: { admin: 'yes', planner: 'yes', dutyOfficer: 'yes', commander: 'yes' },
+  signedIn: { admin: 'yes', planner: 'yes', dutyOfficer: 'yes', commander: 'yes', warningFeed: 'yes' },
   /**
    * A street is not one of a planner's communities, so "own communities" never covers it: only
    * admins write streets (a street holds communities the planner does not act for).
    */
-  streetWrite: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no' },
+  streetWrite: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no', warningFeed: 'no' },
   /** Issue 5 §6: the audit trail is for admins and the community's own officers. */
-  auditRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own' },
+  auditRead: { admin: 'yes', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'no' },
   /** A street's trail is for admins only. */
-  streetAuditRead: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no' },
+  /**
+   * Official warnings come from admins and from machine clients of the `warningFeed` group, and
+   * propose only to the communities the client acts for.
+   */
+  warningReceive: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no', warningFeed: 'own' },
+  streetAuditRead: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no', warningFeed: 'no' },
 } as const satisfies Record<string, Row>;
 
 type Scope = 'inside' | 'outside' | 'unscoped';
@@ -358,6 +366,54 @@ const closeWhistleCase = (action: 'resolve' | 'cancel'): RouteCase => ({
   },
 });
 
+/** The GB/T 2260 code of each demo community (the demo street's code is 620102001). */
+const areaCodeOf = (scope: Scope) => (scope === 'outside' ? '620102001002' : '620102001001');
+const proposalList = z.array(proposalView);
+async function openProposalsOf(communityId: string) {
+  return bodyOf(proposalList, await succeed('proposals', admin.get(`/communities/${communityId}/proposals`)));
+}
+/** An official warning, posted by an admin, proposing to the scope's community; its proposal id. */
+async function proposalFor(scope: Scope, drill: boolean): Promise<string> {
+  const xml = capWarning({
+    identifier: fresh('matrix-warning-'),
+    status: drill ? 'Exercise' : 'Actual',
+    geocodes: [areaCodeOf(scope)],
+  });
+  const reply = await succeed(
+    'warning',
+    admin.post('/cap/warnings', xml, { 'content-type': 'application/cap+xml' }),
+  );
+  const proposalId = bodyOf(warningResult, reply).proposals[0]?.proposalId;
+  if (!proposalId) throw new Error('the warning proposed nothing');
+  return proposalId;
+}
+
+/**
+ * Accepting a proposal is a press of the switch, under the switch's rules: on a community already
+ * switched, an allowed caller gets past the permission check to the 409; the proposal stays open.
+ */
+const acceptCase = (row: Row, drill: boolean): RouteCase => ({
+  variant: drill ? 'drill' : 'emergency',
+  row,
+  scoped: true,
+  answers: 409,
+  async attempt(client, scope) {
+    const communityId = communityOf(scope);
+    const proposalId = await proposalFor(scope, drill);
+    await ensureOpen(admin, communityId);
+    const before = await switchState(communityId);
+    const reply = await client.post(`/communities/${communityId}/proposals/${proposalId}/accept`, {});
+    return {
+      reply,
+      async verify(granted) {
+        if (granted) expect(errorOf(reply).code).toBe('ALREADY_SWITCHED');
+        expect(await switchState(communityId)).toEqual(before);
+        expect((await openProposalsOf(communityId)).map((p) => p.proposalId)).toContain(proposalId);
+      },
+    };
+  },
+});
+
 /** For each route, by `METHOD /path`, what to try and what the contract says of it. */
 const MATRIX: Record<string, readonly RouteCase[]> = {
   'GET /health': [
@@ -404,7 +460,12 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
         const communityId = communityOf(scope);
         const before = (await community(communityId)).name;
         const name = fresh('社区');
-        const reply = await client.put(`/communities/${communityId}`, { name, streetId: 'chengguan' });
+        // A PUT replaces the community: its area code is sent again, or the warnings below miss it.
+        const reply = await client.put(`/communities/${communityId}`, {
+          name,
+          streetId: 'chengguan',
+          areaCode: areaCodeOf(scope),
+        });
         return {
           reply,
           verify: async (granted) =>
@@ -632,6 +693,84 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
           (body) => expect(body.activationId).toBe(open.activationId),
         )(client, scope);
       },
+    },
+  ],
+  'GET /activations/{activationId}/cap': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      async attempt(client, scope) {
+        const open = await ensureOpen(admin, communityOf(scope));
+        return read(
+          () => `/activations/${open.activationId}/cap`,
+          z.string(),
+          (body) => expect(body).toContain(`<identifier>pingji-${open.activationId}</identifier>`),
+        )(client, scope);
+      },
+    },
+  ],
+  'POST /cap/warnings': [
+    {
+      row: AROUND.warningReceive,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const identifier = fresh('matrix-feed-');
+        const reply = await client.post(
+          '/cap/warnings',
+          capWarning({ identifier, geocodes: [areaCodeOf(scope)] }),
+          { 'content-type': 'application/cap+xml' },
+        );
+        return {
+          reply,
+          async verify(granted) {
+            const found = (await openProposalsOf(communityId)).filter((p) => p.identifier === identifier);
+            expect(found.length).toBe(granted ? 1 : 0);
+          },
+        };
+      },
+    },
+  ],
+  'GET /communities/{communityId}/proposals': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read((scope) => `/communities/${communityOf(scope)}/proposals`, proposalList),
+    },
+  ],
+  'POST /communities/{communityId}/proposals/{proposalId}/accept': [
+    acceptCase(CONTRACT.emergency, false),
+    acceptCase(CONTRACT.drill, true),
+  ],
+  'POST /communities/{communityId}/proposals/{proposalId}/dismiss': [
+    {
+      variant: 'emergency',
+      row: CONTRACT.emergency,
+      scoped: true,
+      async attempt(client, scope) {
+        const communityId = communityOf(scope);
+        const proposalId = await proposalFor(scope, false);
+        const reply = await client.post(`/communities/${communityId}/proposals/${proposalId}/dismiss`, {});
+        return {
+          reply,
+          async verify(granted) {
+            const open = (await openProposalsOf(communityId)).map((p) => p.proposalId);
+            if (granted) expect(proposalView.parse(reply.body).status).toBe('dismissed');
+            expect(open.includes(proposalId)).toBe(!granted);
+          },
+        };
+      },
+    },
+  ],
+  'GET /streets/{streetId}/cap': [
+    {
+      row: CONTRACT.boardRead,
+      scoped: true,
+      attempt: read(
+        (scope) => `/streets/${streetOf(scope)}/cap`,
+        z.string(),
+        (body) => expect(body).toContain('<feed xmlns="http://www.w3.org/2005/Atom">'),
+      ),
     },
   ],
   'POST /activations/{activationId}/check-ins': [

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { warningResult } from '../../shared/domain/proposal';
 import { allRoutes, type RouteDef } from '../../shared/http/routes';
 import { errorBody, importResultView } from '../../shared/http/schemas';
+import { capWarning, referenceTo } from './support/cap';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
 import {
@@ -65,6 +67,10 @@ const schedules: string[] = [];
 /** Open whistles of fz-b, one for resolve and one for cancel to reach. */
 let whistleId = '';
 let cancelWhistleId = '';
+/** Proposals of an official warning to both fixture communities. */
+const proposalIds: string[] = [];
+/** The fixture communities' GB/T 2260 codes, under one street code. */
+const AREA = { street: '620102099000', 'fz-a': '620102099001', 'fz-b': '620102099002' } as const;
 const phones = new PhoneBook(7_007);
 
 beforeAll(async () => {
@@ -117,6 +123,27 @@ beforeAll(async () => {
     ).whistleId;
   whistleId = await blow();
   cancelWhistleId = await blow();
+  for (const communityId of ['fz-a', 'fz-b'] as const)
+    await succeed(
+      'area code',
+      admin.put(`/communities/${communityId}`, {
+        name: `${communityId}社区`,
+        streetId: 'fz-street',
+        areaCode: AREA[communityId],
+      }),
+    );
+  // Two warnings: one the CAP fuzzing updates and cancels, one whose proposals are left for
+  // the accept and dismiss routes.
+  for (const identifier of ['fz-warning', 'fz-proposals']) {
+    const warned = await succeed(
+      'warning',
+      admin.post('/cap/warnings', capWarning({ identifier, geocodes: [AREA.street] }), {
+        'content-type': 'application/cap+xml',
+      }),
+    );
+    if (identifier === 'fz-warning') continue;
+    proposalIds.push(...new Set(warningResult.parse(warned.body).proposals.map((p) => p.proposalId)));
+  }
   // From here on only requests write: the consumer would change the table behind the test's back.
   await api.stack.consumer?.stop();
   for (const [role, communities] of [
@@ -167,6 +194,7 @@ const knownIds = (): Record<string, readonly string[]> => ({
   activationId: [activationId],
   scheduleId: schedules,
   whistleId: [whistleId],
+  proposalId: proposalIds,
 });
 
 function hints(): Hints {
@@ -313,9 +341,64 @@ function csvWire(): fc.Arbitrary<Wire> {
   );
 }
 
-/** The body a route is sent: from its own schema, CSV text, or (for routes without one) mostly nothing. */
+/**
+ * CAP documents: warnings right and wrong for the fixture's area (every message type and status,
+ * codes covering one community, both or none), hostile ones (entities, DTDs), cut short, or noise.
+ */
+function capText(): fc.Arbitrary<string> {
+  const good = fc
+    .record({
+      identifier: fc.oneof(fc.constant('fz-warning'), fc.stringMatching(/^[A-Za-z0-9_.-]{1,40}$/)),
+      status: fc.constantFrom('Actual', 'Exercise', 'Test'),
+      msgType: fc.constantFrom('Alert', 'Update', 'Cancel'),
+      severity: fc.constantFrom('Extreme', 'Severe', 'Moderate', 'Minor', 'Unknown'),
+      event: fc.constantFrom('暴雨', '地震', '森林火险', '寒潮', '大风'),
+      geocodes: fc.subarray([AREA.street, AREA['fz-a'], AREA['fz-b'], '110101001001', '62']),
+      expires: fc.option(fc.constantFrom('2020-01-01T00:00:00+08:00', '2099-01-01T00:00:00+08:00'), {
+        nil: undefined,
+      }),
+    })
+    .map((spec) =>
+      capWarning({
+        ...spec,
+        ...(spec.msgType === 'Alert' ? {} : { references: referenceTo('fz-warning') }),
+      }),
+    );
+  const hostile = fc.constantFrom(
+    '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><alert>&x;</alert>',
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>',
+    '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>',
+    '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier></alert>',
+  );
+  return fc.oneof(
+    { weight: 6, arbitrary: good },
+    { weight: 2, arbitrary: hostile },
+    { weight: 1, arbitrary: fc.tuple(good, fc.nat()).map(([t, n]) => t.slice(0, n % t.length)) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 400 }) },
+    { weight: 1, arbitrary: hugeString.map((s) => `<alert>${s}</alert>`) },
+  );
+}
+
+function xmlWire(): fc.Arbitrary<Wire> {
+  return fc.oneof(
+    {
+      weight: 8,
+      arbitrary: capText().map((t) => ({ body: bytesOf(t), contentType: 'application/cap+xml' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(capText(), contentType)
+        .map(([t, type]) => ({ body: bytesOf(t), contentType: type })),
+    },
+    { weight: 1, arbitrary: fc.constant({}) },
+  );
+}
+
+/** The body a route is sent: from its own schema, CSV or CAP text, or (for routes without one) mostly nothing. */
 function wireFor(route: RouteDef): fc.Arbitrary<Wire> {
   if (route.bodyType === 'csv') return csvWire();
+  if (route.bodyType === 'xml') return xmlWire();
   if (!route.body)
     return fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: jsonWire(junk) });
   const schema = inputSchemaOf(route.body);
@@ -336,9 +419,11 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
       ...names.map((name) =>
         pathId(
           known[name] ?? [],
-          name === 'memberId' || name === 'activationId' || name === 'scheduleId' || name === 'whistleId'
-            ? ID
-            : SLUG,
+          name === 'proposalId'
+            ? /^[a-f0-9]{32}$/
+            : name === 'memberId' || name === 'activationId' || name === 'scheduleId' || name === 'whistleId'
+              ? ID
+              : SLUG,
         ),
       ),
     )
@@ -387,8 +472,13 @@ const writeRoutes = allRoutes
   .filter((route) => route.method !== 'GET')
   // Provider callbacks answer in the provider's own format; their suites fuzz-check them.
   .filter((route) => !route.path.startsWith('/sms/'))
-  // Standing down closes the fixture's activation: fuzz the check-ins before it.
-  .sort((a, b) => Number(a.path.endsWith('/stand-down')) - Number(b.path.endsWith('/stand-down')));
+  // Standing down closes the fixture's activation: fuzz the check-ins before it. Accepting a
+  // proposal presses the key of fz-b, which the other switch routes leave switched: fuzz it first.
+  .sort((a, b) => rank(a) - rank(b));
+function rank(route: RouteDef): number {
+  if (route.path.endsWith('/accept')) return -1;
+  return route.path.endsWith('/stand-down') ? 1 : 0;
+}
 
 describe('fuzzing every write route', () => {
   it('finds the write routes to fuzz in allRoutes', () => {

@@ -17,17 +17,55 @@ import { ForbiddenError } from '../../../../shared/domain/errors';
  */
 type Grant = 'all' | 'own' | 'none';
 const TABLE: Record<Action, Record<Group, Grant>> = {
-  'structure:write': { admin: 'all', planner: 'own', dutyOfficer: 'none', commander: 'none' },
-  'members:write': { admin: 'all', planner: 'own', dutyOfficer: 'none', commander: 'none' },
-  'roster:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  'emergency:switch': { admin: 'all', planner: 'none', dutyOfficer: 'own', commander: 'own' },
-  'drill:switch': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  'board:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own' },
-  'checkin:write': { admin: 'all', planner: 'none', dutyOfficer: 'own', commander: 'own' },
+  'structure:write': {
+    admin: 'all',
+    planner: 'own',
+    dutyOfficer: 'none',
+    commander: 'none',
+    warningFeed: 'none',
+  },
+  'members:write': {
+    admin: 'all',
+    planner: 'own',
+    dutyOfficer: 'none',
+    commander: 'none',
+    warningFeed: 'none',
+  },
+  'roster:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'none' },
+  'emergency:switch': {
+    admin: 'all',
+    planner: 'none',
+    dutyOfficer: 'own',
+    commander: 'own',
+    warningFeed: 'none',
+  },
+  'drill:switch': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'none' },
+  'board:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'none' },
+  'checkin:write': {
+    admin: 'all',
+    planner: 'none',
+    dutyOfficer: 'own',
+    commander: 'own',
+    warningFeed: 'none',
+  },
   // Reading the after-action report follows the board's row.
-  'audit:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own' },
+  'audit:read': { admin: 'all', planner: 'own', dutyOfficer: 'own', commander: 'own', warningFeed: 'none' },
   // The Whistle section: admin; the community's duty officers and commanders.
-  'whistle:raise': { admin: 'all', planner: 'none', dutyOfficer: 'own', commander: 'own' },
+  'whistle:raise': {
+    admin: 'all',
+    planner: 'none',
+    dutyOfficer: 'own',
+    commander: 'own',
+    warningFeed: 'none',
+  },
+  // An official warning feed (a machine client) posts CAP warnings and does nothing else.
+  'warning:receive': {
+    admin: 'all',
+    planner: 'none',
+    dutyOfficer: 'none',
+    commander: 'none',
+    warningFeed: 'own',
+  },
 };
 const ACTIONS = Object.keys(TABLE) as Action[];
 

@@ -92,6 +92,8 @@ const AROUND = {
    */
   warningReceive: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no', warningFeed: 'own' },
   streetAuditRead: { admin: 'yes', planner: 'no', dutyOfficer: 'no', commander: 'no', warningFeed: 'no' },
+  /** A street's open whistles: anyone who reads some community's boards, seeing their own. */
+  streetWhistles: { admin: 'yes', planner: 'yes', dutyOfficer: 'yes', commander: 'yes', warningFeed: 'no' },
 } as const satisfies Record<string, Row>;
 
 type Scope = 'inside' | 'outside' | 'unscoped';
@@ -918,7 +920,7 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
   'GET /streets/{streetId}/whistles': [
     {
       // Anyone who reads boards may ask; each sees the whistles of their own communities.
-      row: AROUND.signedIn,
+      row: AROUND.streetWhistles,
       scoped: true,
       attempt: read((scope) => `/streets/${streetOf(scope)}/whistles`, whistleList),
     },

@@ -69,6 +69,11 @@ let whistleId = '';
 let cancelWhistleId = '';
 /** Proposals of an official warning to both fixture communities. */
 const proposalIds: string[] = [];
+/** Each of those proposals with its community, so that some requests reach one that exists. */
+const proposals = {
+  accept: [] as { communityId: string; proposalId: string }[],
+  dismiss: [] as { communityId: string; proposalId: string }[],
+};
 /** The fixture communities' GB/T 2260 codes, under one street code. */
 const AREA = { street: '620102099000', 'fz-a': '620102099001', 'fz-b': '620102099002' } as const;
 const phones = new PhoneBook(7_007);
@@ -132,9 +137,9 @@ beforeAll(async () => {
         areaCode: AREA[communityId],
       }),
     );
-  // Two warnings: one the CAP fuzzing updates and cancels, one whose proposals are left for
-  // the accept and dismiss routes.
-  for (const identifier of ['fz-warning', 'fz-proposals']) {
+  // Three warnings: one the CAP fuzzing updates and cancels, one whose proposals are left for
+  // the dismiss route, one for the accept route (a dismissed proposal can no longer be accepted).
+  for (const identifier of ['fz-warning', 'fz-dismiss', 'fz-accept']) {
     const warned = await succeed(
       'warning',
       admin.post('/cap/warnings', capWarning({ identifier, geocodes: [AREA.street] }), {
@@ -142,7 +147,10 @@ beforeAll(async () => {
       }),
     );
     if (identifier === 'fz-warning') continue;
-    proposalIds.push(...new Set(warningResult.parse(warned.body).proposals.map((p) => p.proposalId)));
+    const made = warningResult.parse(warned.body).proposals;
+    proposalIds.push(...new Set(made.map((p) => p.proposalId)));
+    const list = identifier === 'fz-accept' ? proposals.accept : proposals.dismiss;
+    list.push(...made.map(({ communityId, proposalId }) => ({ communityId, proposalId })));
   }
   // From here on only requests write: the consumer would change the table behind the test's back.
   await api.stack.consumer?.stop();
@@ -428,6 +436,12 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
       ),
     )
     .map((ids) => fill(Object.fromEntries(names.map((name, i) => [name, ids[i] ?? '']))));
+  if (names.includes('proposalId')) {
+    // A proposal's own community and id, so that some requests reach a proposal that exists.
+    const own = route.path.endsWith('/accept') ? proposals.accept : proposals.dismiss;
+    const coherentProposal = fc.constantFrom(...own).map((p) => fill(p));
+    return fc.oneof({ weight: 3, arbitrary: coherentProposal }, { weight: 2, arbitrary: independent });
+  }
   if (!names.includes('memberId')) return independent;
   // A member's own community and id, so that some requests reach a member that exists.
   const coherent = fc
@@ -473,10 +487,11 @@ const writeRoutes = allRoutes
   // Provider callbacks answer in the provider's own format; their suites fuzz-check them.
   .filter((route) => !route.path.startsWith('/sms/'))
   // Standing down closes the fixture's activation: fuzz the check-ins before it. Accepting a
-  // proposal presses the key of fz-b, which the other switch routes leave switched: fuzz it first.
+  // proposal presses a key, which would leave the grid and whistle routes nothing to write: it
+  // comes last, once the stand-down has put fz-a back in normal mode.
   .sort((a, b) => rank(a) - rank(b));
 function rank(route: RouteDef): number {
-  if (route.path.endsWith('/accept')) return -1;
+  if (route.path.endsWith('/accept')) return 2;
   return route.path.endsWith('/stand-down') ? 1 : 0;
 }
 

@@ -111,8 +111,8 @@ const NO_DRILL: Record<string, Definition> = {
 /** Whistle (吹哨) messages: never about a drill. */
 const WHISTLE: Record<string, Definition> = {
   whistleCall: {
-    zh: '{community}{grid}吹哨（{code}）：{reason}。请支援，回1来，2不能，3已到',
-    en: "{community} {grid} needs help ({code}): {reason}. Reply 1=coming 2=can't 3=arrived",
+    zh: '{community}的{grid}吹哨，编号{code}，事由{reason}。请支援，回1来，2不能，3已到',
+    en: "{community}, grid {grid} needs help, whistle {code}, for {reason}. Reply 1=coming 2=can't 3=arrived",
   },
   whistleRaised: {
     zh: '已吹哨，编号{code}，已通知{notified}人。',

@@ -1,12 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Item } from '../../shared/adapters/dynamo';
-import { logger, metrics } from '../../shared/observability';
+import { logger, metrics, tracer } from '../../shared/observability';
 import { makeDispatcher, type StreamChange } from '../../shared/use-cases/dispatch';
 import { smsGateway, smsRate, tablePorts } from '../../shared/wiring';
 
@@ -25,6 +26,7 @@ function imageOf(image: Record<string, unknown> | undefined): Item | undefined {
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .handler(async (event, context) => {
     const changes: StreamChange[] = event.Records.map((record, index) => ({
       index,

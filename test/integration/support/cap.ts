@@ -1,4 +1,4 @@
-import { CAP_NAMESPACE } from '../../../shared/domain/cap';
+import { CAP_NAMESPACE } from '../../../shared/domain/cap-mapping';
 
 /** The parts of a CAP warning a test chooses; everything else is a bureau's usual. */
 export type WarningSpec = {

@@ -2,17 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { Activation } from '../../../../shared/domain/activation';
 import {
   activationToCap,
-  CAP_NAMESPACE,
   capDateTime,
   coveredPrefixes,
   coverPrefix,
+  parseCap,
+  suggestionOf,
+} from '../../../../shared/domain/cap';
+import {
+  CAP_NAMESPACE,
   KIND_TO_CAP,
   kindOfEvent,
   LEVEL_TO_CAP,
-  parseCap,
   SEVERITY_TO_LEVEL,
-  suggestionOf,
-} from '../../../../shared/domain/cap';
+} from '../../../../shared/domain/cap-mapping';
 import { PayloadTooLargeError, ValidationError } from '../../../../shared/domain/errors';
 
 const activation = (over: Partial<Activation> = {}): Activation => ({

@@ -14,13 +14,12 @@ import {
   DRILL_MARK,
   LOCALES,
   type Locale,
-  MAX_SEGMENTS,
   render,
   SIGNATURE,
   SMS_VARIABLE_LIMITS,
   type SmsMessage,
-  segments,
 } from '../../../../shared/domain/sms';
+import { MAX_SEGMENTS, segments } from '../../../../shared/domain/sms-segments';
 
 type Names = { communityName: string; teamName: string; leaderName: string; musterPoint: string };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_TEXTS, templateOf } from '../../../../shared/adapters/sms-providers/templates';
-import { LOCALES, MAX_SEGMENTS, render, segments, type WhistleSms } from '../../../../shared/domain/sms';
+import { LOCALES, render, type WhistleSms } from '../../../../shared/domain/sms';
+import { MAX_SEGMENTS, segments } from '../../../../shared/domain/sms-segments';
 import { MAX_WHISTLE_REASON } from '../../../../shared/domain/whistle';
 
 const longest = (n: number) => '长'.repeat(n);

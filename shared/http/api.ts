@@ -212,7 +212,7 @@ function parseJson(text: string | undefined): unknown {
  * middleware, then zod parsing of path, query and body with the route's own schemas.
  */
 export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiRequest<R>) => Promise<Reply>) {
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  const handler = middy<ApiEvent, ApiResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(errorMapper())
@@ -255,6 +255,23 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
       }
       return toResult(reply, requestId);
     });
+  return Object.assign(handler, { route });
+}
+
+type RouteHandler = ReturnType<typeof apiHandler>;
+
+/**
+ * One Lambda for several routes that do one thing (a proposal accepted by its community's path or
+ * by its id alone): each request goes to the handler of the route API Gateway matched, by its
+ * route key. Fewer functions keep the stack well inside CloudFormation's 500 resources.
+ */
+export function routedHandler(...handlers: RouteHandler[]) {
+  const byKey = new Map(handlers.map((h) => [`${h.route.method} ${h.route.path}`, h]));
+  return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const handler = byKey.get(event.routeKey ?? '');
+    if (!handler) throw new Error(`no handler here for route ${event.routeKey ?? '(none)'}`);
+    return handler(event, context);
+  };
 }
 
 /**

@@ -67,7 +67,7 @@ function whyPublic(route: RouteDef): string {
 }
 
 /**
- * The HTTP API: one Lambda per route, each invoked with payload format 2.0, behind the JWT
+ * The HTTP API: one Lambda per entry (routes that do one thing share one), each invoked with payload format 2.0, behind the JWT
  * authorizer on every route but the public ones (the health check, the SMS provider callbacks);
  * access-logged and throttled.
  */

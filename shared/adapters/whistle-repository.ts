@@ -114,10 +114,19 @@ const PEOPLE_PER_TRANSACTION = 50;
  * in one write with their responder item, marker and call SMS, so nobody is called half-way.
  */
 export class WhistleRepository implements WhistleStore {
+  private readonly callsPerTransaction: number;
+
+  /** `callsPerTransaction` (at most the default) is lowered by tests that write a level in many parts. */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    options: { callsPerTransaction?: number } = {},
+  ) {
+    this.callsPerTransaction = Math.min(
+      options.callsPerTransaction ?? CALLS_PER_TRANSACTION,
+      CALLS_PER_TRANSACTION,
+    );
+  }
 
   async create(args: {
     whistle: WhistleRecord;
@@ -127,7 +136,7 @@ export class WhistleRepository implements WhistleStore {
     now: string;
   }): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
     const { inbound } = args;
-    const [first = [], ...later] = chunk(args.calls, CALLS_PER_TRANSACTION);
+    const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
     const whistle = withCalls(args.whistle, later.length > 0, args.now);
     let pending = first;
     for (;;) {
@@ -164,7 +173,7 @@ export class WhistleRepository implements WhistleStore {
     calls: readonly NewCall[];
     now: string;
   }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
-    const [first = [], ...later] = chunk(args.calls, CALLS_PER_TRANSACTION);
+    const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
     const next = withCalls(args.next, later.length > 0, args.now);
     let pending = first;
     for (;;) {
@@ -190,8 +199,8 @@ export class WhistleRepository implements WhistleStore {
   ): Promise<{ added: ResponderRecord[]; rest: NewCall[] } | 'stopped'> {
     const since = whistle.callingSince;
     if (since === undefined) return 'stopped';
-    let pending = calls.slice(0, CALLS_PER_TRANSACTION);
-    const rest = calls.slice(CALLS_PER_TRANSACTION);
+    let pending = calls.slice(0, this.callsPerTransaction);
+    const rest = calls.slice(this.callsPerTransaction);
     for (;;) {
       const tx = new Transaction(this.doc, this.table);
       // Only while the whistle still waits for these calls: a closed one calls nobody more.

@@ -199,48 +199,50 @@ export class WhistleRepository implements WhistleStore {
   ): Promise<{ added: ResponderRecord[]; rest: NewCall[] } | 'stopped'> {
     const since = whistle.callingSince;
     if (since === undefined) return 'stopped';
-    let pending = calls.slice(0, this.callsPerTransaction);
-    const rest = calls.slice(this.callsPerTransaction);
+    // Three more people than the first part holds; the last part is one smaller, as it also
+    // clears the mark and puts the deadline back.
+    const size = this.callsPerTransaction + 3;
+    let finish = calls.length <= size - 1;
+    let pending = calls.slice(0, finish ? calls.length : size);
+    const rest = calls.slice(pending.length);
     for (;;) {
       const tx = new Transaction(this.doc, this.table);
-      // Only while the whistle still waits for these calls: a closed one calls nobody more.
-      tx.add('whistle', {
-        ConditionCheck: {
-          TableName: this.table,
-          Key: keys.whistle(whistle.whistleId),
-          ConditionExpression: 'callingSince = :since',
-          ExpressionAttributeValues: { ':since': since },
-        },
-      });
-      if (pending.length === 0) return { added: [], rest };
+      if (finish) {
+        tx.add('whistle', {
+          Update: {
+            TableName: this.table,
+            Key: keys.whistle(whistle.whistleId),
+            UpdateExpression: 'REMOVE callingSince ADD version :one',
+            ConditionExpression: 'callingSince = :since AND #status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':since': since, ':open': 'open', ':one': 1 },
+          },
+        });
+        // The deadline cannot move while calls are pending: only widening moves it, after them.
+        tx.add('due', { Put: duePut(this.table, whistle.whistleId, whistle.deadlineAt) });
+      } else {
+        if (pending.length === 0) return { added: [], rest };
+        // Only while the whistle still waits for these calls: a closed one calls nobody more.
+        tx.add('whistle', {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: keys.whistle(whistle.whistleId),
+            ConditionExpression: 'callingSince = :since',
+            ExpressionAttributeValues: { ':since': since },
+          },
+        });
+      }
       addCallParts(tx, this.table, whistle.whistleId, pending);
       const outcome = await tx.commit();
       if (outcome.ok) return { added: pending.map((c) => c.responder), rest };
-      if (outcome.failedOn('whistle', 'ConditionalCheckFailed')) return 'stopped';
+      if (outcome.failedOn('whistle', 'ConditionalCheckFailed')) {
+        if (!finish) return 'stopped';
+        // Filled meanwhile (it has no deadline to put back), or closed: write only while calling.
+        finish = false;
+        continue;
+      }
       pending = withoutRefused(pending, outcome, 'calling responders');
     }
-  }
-
-  async finishCalling(whistle: WhistleRecord): Promise<boolean> {
-    const since = whistle.callingSince;
-    if (since === undefined) return true;
-    const tx = new Transaction(this.doc, this.table)
-      .add('whistle', {
-        Update: {
-          TableName: this.table,
-          Key: keys.whistle(whistle.whistleId),
-          UpdateExpression: 'REMOVE callingSince ADD version :one',
-          ConditionExpression: 'callingSince = :since AND #status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':since': since, ':open': 'open', ':one': 1 },
-        },
-      })
-      // The deadline cannot move while calls are pending: only widening moves it, after them.
-      .add('due', { Put: duePut(this.table, whistle.whistleId, whistle.deadlineAt) });
-    const outcome = await tx.commit();
-    if (outcome.ok) return true;
-    if (outcome.failedOn('whistle', 'ConditionalCheckFailed')) return false;
-    throw new Error(describeFailure('finishing a whistle’s calls', outcome));
   }
 
   /** A whistle with its responders and events, read consistently in one query. */

@@ -19,8 +19,8 @@ export type CallsWritten = { whistle: WhistleRecord; added: ResponderRecord[]; r
 export interface WhistleStore {
   /**
    * Writes a new whistle with its events and as many of its calls as its transaction holds; the
-   * rest come back in `rest`, and the whistle is stored with its calls pending until
-   * `finishCalling`. `replayed` when the inbound SMS was seen.
+   * rest come back in `rest`, and the whistle is stored with its calls pending until the last
+   * of them is written with `addCalls`. `replayed` when the inbound SMS was seen.
    */
   create(args: {
     whistle: WhistleRecord;
@@ -41,15 +41,14 @@ export interface WhistleStore {
     now: string;
   }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }>;
   /**
-   * Writes the next transaction's worth of a whistle's pending calls. `stopped` when the whistle
-   * no longer waits for them (closed, or the calls taken over).
+   * Writes the next transaction's worth of a whistle's pending calls; the last part also marks
+   * the level's calls complete. `stopped` when the whistle no longer waits for them (closed, or
+   * the calls taken over).
    */
   addCalls(
     whistle: WhistleRecord,
     calls: readonly NewCall[],
   ): Promise<{ added: ResponderRecord[]; rest: NewCall[] } | 'stopped'>;
-  /** Marks every call of the level written; false when the whistle no longer waited for them. */
-  finishCalling(whistle: WhistleRecord): Promise<boolean>;
   get(whistleId: string): Promise<WhistleDetail | undefined>;
   listCommunity(communityId: string, limit: number): Promise<WhistleRecord[]>;
   listOpenOfStreet(streetId: string): Promise<WhistleRecord[]>;

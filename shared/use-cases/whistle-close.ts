@@ -33,7 +33,11 @@ export function makeWhistleClose(ctx: WhistleContext) {
         events: [ctx.event(now, to, { by: principal.sub, ...(note ? { note } : {}) })],
       });
       if (result !== 'applied') continue;
-      const held = detail.responders.filter((r) => HELD.has(r.status));
+      // Calls still being written when it was read may have added people since: read them again.
+      const responders = whistle.callingSince
+        ? ((await whistles.get(whistleId))?.responders ?? detail.responders)
+        : detail.responders;
+      const held = responders.filter((r) => HELD.has(r.status));
       await whistles.settleResponders(
         whistleId,
         held.map((r) => ({ from: r, to: r.status === 'called' ? { ...r, status: 'notNeeded' } : r })),

@@ -95,8 +95,8 @@ export function callsAt(
 }
 
 /**
- * Writes the calls a first write left over, a transaction at a time, then marks the level's
- * calls complete. A writer that dies part-way leaves the whistle pending: `resume` finishes it.
+ * Writes the calls a first write left over, a transaction at a time, the last marking the
+ * level's calls complete. A writer that dies part-way leaves the whistle pending: `resume` finishes it.
  */
 export async function writeRest(
   ctx: WhistleContext,
@@ -111,7 +111,6 @@ export async function writeRest(
     added.push(...written.added);
     left = written.rest;
   }
-  await ctx.whistles.finishCalling(whistle);
   return added;
 }
 

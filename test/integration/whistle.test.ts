@@ -366,7 +366,6 @@ describe('a raise that dies part-way', () => {
         died++;
         throw new Error('the writer died');
       },
-      finishCalling: (w) => real.finishCalling(w),
       get: (id) => real.get(id),
       listCommunity: (id, limit) => real.listCommunity(id, limit),
       listOpenOfStreet: (id) => real.listOpenOfStreet(id),

@@ -125,15 +125,10 @@ export class FakeWhistleStore implements WhistleStore {
     if (!whistle.callingSince || stored?.whistle.callingSince !== whistle.callingSince)
       return 'stopped' as const;
     const { first, rest } = this.split(calls);
-    return { added: this.writeCalls(whistle.whistleId, first), rest };
-  }
-
-  async finishCalling(whistle: WhistleRecord): Promise<boolean> {
-    const stored = this.whistles.get(whistle.whistleId);
-    if (!stored || stored.whistle.callingSince !== whistle.callingSince || stored.whistle.status !== 'open')
-      return false;
-    stored.whistle = { ...withoutCalling(stored.whistle), version: stored.whistle.version + 1 };
-    return true;
+    const added = this.writeCalls(whistle.whistleId, first);
+    if (rest.length === 0 && stored.whistle.status === 'open')
+      stored.whistle = { ...withoutCalling(stored.whistle), version: stored.whistle.version + 1 };
+    return { added, rest };
   }
 
   async get(whistleId: string): Promise<WhistleDetail | undefined> {

@@ -2,8 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Locale, WhistleSms } from '../domain/sms';
 import { queue } from '../outbox/port';
 import { looseSmsPut } from './check-in-repository';
-import { type TransactItem, transactWrite } from './dynamo';
-import { chunk } from './transaction';
+import { chunk, describeFailure, TRANSACTION_ITEMS, Transaction } from './transaction';
 
 /** One SMS a whistle sends. `id` is stable, so queueing it again sends nothing twice. */
 export type WhistleMessage = { id: string; phone: string; message: WhistleSms; locale?: Locale };
@@ -14,13 +13,11 @@ export interface WhistleMessenger {
   queue(messages: readonly WhistleMessage[], now: string): Promise<void>;
 }
 
-/** Conditional puts one transaction holds. */
-const PER_TRANSACTION = 100;
-
 /**
  * Queues whistle SMS as the outbox stores an SMS that belongs to no activation: one item per
- * message, sent by the table's stream consumer. Each put is conditional on its id, so a repeat
- * (a retried raise, a second sweep) queues nothing again.
+ * message, sent by the table's stream consumer. Each put is conditional on its id and labelled
+ * by it, so a repeat (a retried raise, a second sweep) queues nothing again, and a refusal of
+ * any other kind names the message it stopped at.
  */
 export class DynamoWhistleMessenger implements WhistleMessenger {
   constructor(
@@ -30,24 +27,21 @@ export class DynamoWhistleMessenger implements WhistleMessenger {
 
   async queue(messages: readonly WhistleMessage[], now: string): Promise<void> {
     const unique = [...new Map(messages.map((m) => [m.id, m])).values()];
-    for (const part of chunk(unique, PER_TRANSACTION)) {
-      let pending: TransactItem[] = part.map((m) => ({
-        Put: looseSmsPut(
-          this.table,
-          m.id,
-          m.phone,
-          queue({ kind: 'notice', message: m.message }, m.locale ?? 'zh', now),
-        ),
-      }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const result = await transactWrite(this.doc, pending);
-        if (result.ok) break;
-        const queuedBefore = new Set(
-          result.failed.filter((f) => f.code === 'ConditionalCheckFailed').map((f) => f.index),
-        );
-        if (queuedBefore.size !== result.failed.length || attempt > PER_TRANSACTION)
-          throw new Error(`queueing whistle SMS failed: ${result.failed.map((f) => f.code).join(',')}`);
-        pending = pending.filter((_, i) => !queuedBefore.has(i));
+    for (const part of chunk(unique, TRANSACTION_ITEMS)) {
+      let pending = part;
+      while (pending.length > 0) {
+        const tx = new Transaction(this.doc, this.table);
+        for (const m of pending) {
+          const entry = queue({ kind: 'notice', message: m.message }, m.locale ?? 'zh', now);
+          tx.add(m.id, { Put: looseSmsPut(this.table, m.id, m.phone, entry) });
+        }
+        const outcome = await tx.commit();
+        if (outcome.ok) break;
+        // A message already queued under its id stays as it is; any other refusal is thrown, labelled.
+        if (outcome.failed.length === 0 || outcome.failed.some((f) => f.code !== 'ConditionalCheckFailed'))
+          throw new Error(describeFailure('queueing whistle SMS', outcome));
+        const queuedBefore = new Set(outcome.failed.map((f) => f.label));
+        pending = pending.filter((m) => !queuedBefore.has(m.id));
       }
     }
   }

@@ -6,13 +6,28 @@ import {
   WHISTLE_CATEGORIES,
   WHISTLE_LEVELS,
   WHISTLE_STATUSES,
-  type WhistleStatus,
 } from '../domain/whistle';
 import { keys } from '../table';
 import type { Inbound } from './check-in-repository';
 import { inboundPut } from './check-in-repository';
-import { batchGetAll, type Item, queryAll, type TransactItem, transactWrite } from './dynamo';
-import { chunk } from './transaction';
+import { batchGetAll, queryAll, transactWrite } from './dynamo';
+import { chunk, describeFailure, Transaction } from './transaction';
+import {
+  addAdvanceParts,
+  addCallParts,
+  CALLS_PER_TRANSACTION,
+  dueAtOf,
+  duePut,
+  eventPut,
+  markerDelete,
+  messagePut,
+  responderUpdate,
+  whistleIndexes,
+  withCalls,
+  withoutRefused,
+} from './whistle-items';
+import type { WhistleMessage } from './whistle-messages';
+import type { CallsWritten, NewCall, WhistleStore } from './whistle-store';
 
 export const RESPONDER_STATUSES = [
   'called',
@@ -48,6 +63,11 @@ const whistleRecord = z.object({
   filledAt: z.string().optional(),
   closedAt: z.string().optional(),
   overdueAt: z.string().optional(),
+  /**
+   * Set while the calls of the whistle's level are still being written (a level with more people
+   * than one transaction holds); the sweep finishes them should the writer die part-way.
+   */
+  callingSince: z.string().optional(),
   note: z.string().optional(),
   warnings: z.array(z.string()).default([]),
   version: z.number().int(),
@@ -83,42 +103,46 @@ export type WhistleDetail = { whistle: WhistleRecord; responders: ResponderRecor
 export type NewEvent = WhistleEvent & { eventId: string };
 export type PersonRef = { communityId: string; memberId: string };
 
-/** A marker outlives its whistle by at most this long, should a closing never finish. */
-const MARKER_TTL_SECONDS = 3 * 24 * 3600;
-/** Responders written per transaction: each is a put and its person's marker. */
+/** Responders settled per transaction: each is an update and its person's marker. */
 const PEOPLE_PER_TRANSACTION = 50;
-
-const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-const isClosed = (status: WhistleStatus) => status === 'resolved' || status === 'cancelled';
-
-function whistleIndexes(w: WhistleRecord): Item {
-  return {
-    ...(isClosed(w.status)
-      ? {}
-      : { gsi1pk: keys.openWhistlesOfStreet(w.streetId), gsi1sk: `${w.openedAt}#${w.whistleId}` }),
-    gsi2pk: keys.whistlesOfCommunity(w.communityId),
-    gsi2sk: `${isClosed(w.status) ? 'closed' : 'active'}#${w.openedAt}#${w.whistleId}`,
-  };
-}
 
 /**
  * The whistles (吹哨): one partition per whistle with its item, its responders (one per person),
  * its events and, while open, its deadline in the `WHISTLES#DUE` index. A marker per person on a
  * whistle keeps them on one whistle at a time and leads their SMS replies to it. Every write of
- * more than one item is a transaction, conditional on what was read.
+ * more than one item is a labelled transaction, conditional on what was read. A person is called
+ * in one write with their responder item, marker and call SMS, so nobody is called half-way.
  */
-export class WhistleRepository {
+export class WhistleRepository implements WhistleStore {
+  private readonly callsPerTransaction: number;
+
+  /** `callsPerTransaction` (at most the default) is lowered by tests that write a level in many parts. */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    options: { callsPerTransaction?: number } = {},
+  ) {
+    this.callsPerTransaction = Math.min(
+      options.callsPerTransaction ?? CALLS_PER_TRANSACTION,
+      CALLS_PER_TRANSACTION,
+    );
+  }
 
-  /** Writes a new whistle with its first event and deadline; `replayed` when the inbound SMS was seen. */
-  async create(whistle: WhistleRecord, event: NewEvent, inbound?: Inbound): Promise<'created' | 'replayed'> {
-    const items: TransactItem[] = [];
-    if (inbound) items.push({ Put: inboundPut(this.table, inbound) });
-    items.push(
-      {
+  async create(args: {
+    whistle: WhistleRecord;
+    events: readonly NewEvent[];
+    inbound?: Inbound | undefined;
+    calls: readonly NewCall[];
+    now: string;
+  }): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
+    const { inbound } = args;
+    const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
+    const whistle = withCalls(args.whistle, later.length > 0, args.now);
+    let pending = first;
+    for (;;) {
+      const tx = new Transaction(this.doc, this.table);
+      if (inbound) tx.add('inbound', { Put: inboundPut(this.table, inbound) });
+      tx.add('whistle', {
         Put: {
           TableName: this.table,
           Item: {
@@ -129,66 +153,96 @@ export class WhistleRepository {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-      { Put: this.duePut(whistle.whistleId, whistle.deadlineAt) },
-      { Put: this.eventPut(whistle.whistleId, event) },
-    );
-    const result = await transactWrite(this.doc, items);
-    if (result.ok) return 'created';
-    if (inbound && result.failed.some((f) => f.index === 0)) return 'replayed';
-    throw new Error(`whistle create failed: ${result.failed.map((f) => `${f.index}:${f.code}`).join(',')}`);
+      });
+      tx.add('due', { Put: duePut(this.table, whistle.whistleId, dueAtOf(whistle)) });
+      for (const event of args.events)
+        tx.add('event', { Put: eventPut(this.table, whistle.whistleId, event) });
+      addCallParts(tx, this.table, whistle.whistleId, pending);
+      const outcome = await tx.commit();
+      if (outcome.ok)
+        return { outcome: 'created', whistle, added: pending.map((c) => c.responder), rest: later.flat() };
+      if (inbound && outcome.failedOn('inbound', 'ConditionalCheckFailed')) return { outcome: 'replayed' };
+      pending = withoutRefused(pending, outcome, 'whistle create');
+    }
   }
 
-  /**
-   * Calls people to a whistle: each one's responder item and marker, together. Anyone already
-   * called, or on another whistle, is left out; the ones written are returned.
-   */
-  async addResponders(whistleId: string, responders: readonly ResponderRecord[]): Promise<ResponderRecord[]> {
-    const added: ResponderRecord[] = [];
-    for (const part of chunk(responders, PEOPLE_PER_TRANSACTION)) {
-      let pending = [...part];
-      while (pending.length > 0) {
-        const items = pending.flatMap((r): TransactItem[] => [
-          {
-            Put: {
-              TableName: this.table,
-              Item: { ...keys.whistleResponder(whistleId, r.memberId), type: 'whistleResponder', ...r },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.onWhistle(r.communityId, r.memberId),
-                type: 'whistleMarker',
-                communityId: r.communityId,
-                memberId: r.memberId,
-                whistleId,
-                expiresAt: epochSeconds(r.calledAt) + MARKER_TTL_SECONDS,
-              },
-              // A marker left behind by a closing that never finished has expired; it does not block.
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-              ExpressionAttributeValues: { ':now': epochSeconds(r.calledAt) },
-            },
-          },
-        ]);
-        const result = await transactWrite(this.doc, items);
-        if (result.ok) {
-          added.push(...pending);
-          break;
-        }
-        const refused = new Set(
-          result.failed
-            .filter((f) => f.code === 'ConditionalCheckFailed')
-            .map((f) => Math.floor(f.index / 2)),
-        );
-        if (refused.size === 0)
-          throw new Error(`calling responders failed: ${result.failed.map((f) => f.code).join(',')}`);
-        pending = pending.filter((_, i) => !refused.has(i));
-      }
+  async call(args: {
+    whistle: WhistleRecord;
+    next: WhistleRecord;
+    events: readonly NewEvent[];
+    calls: readonly NewCall[];
+    now: string;
+  }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
+    const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
+    const next = withCalls(args.next, later.length > 0, args.now);
+    let pending = first;
+    for (;;) {
+      const tx = new Transaction(this.doc, this.table);
+      addAdvanceParts(tx, this.table, args.whistle, next, args.events);
+      addCallParts(tx, this.table, next.whistleId, pending);
+      const outcome = await tx.commit();
+      if (outcome.ok)
+        return {
+          outcome: 'applied',
+          whistle: { ...next, version: args.whistle.version + 1 },
+          added: pending.map((c) => c.responder),
+          rest: later.flat(),
+        };
+      if (outcome.failedOn('whistle', 'ConditionalCheckFailed')) return { outcome: 'stale' };
+      pending = withoutRefused(pending, outcome, 'calling a whistle level');
     }
-    return added;
+  }
+
+  async addCalls(
+    whistle: WhistleRecord,
+    calls: readonly NewCall[],
+  ): Promise<{ added: ResponderRecord[]; rest: NewCall[] } | 'stopped'> {
+    const since = whistle.callingSince;
+    if (since === undefined) return 'stopped';
+    // Three more people than the first part holds; the last part is one smaller, as it also
+    // clears the mark and puts the deadline back.
+    const size = this.callsPerTransaction + 3;
+    let finish = calls.length <= size - 1;
+    let pending = calls.slice(0, finish ? calls.length : size);
+    const rest = calls.slice(pending.length);
+    for (;;) {
+      const tx = new Transaction(this.doc, this.table);
+      if (finish) {
+        tx.add('whistle', {
+          Update: {
+            TableName: this.table,
+            Key: keys.whistle(whistle.whistleId),
+            UpdateExpression: 'REMOVE callingSince ADD version :one',
+            ConditionExpression: 'callingSince = :since AND #status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':since': since, ':open': 'open', ':one': 1 },
+          },
+        });
+        // The deadline cannot move while calls are pending: only widening moves it, after them.
+        tx.add('due', { Put: duePut(this.table, whistle.whistleId, whistle.deadlineAt) });
+      } else {
+        if (pending.length === 0) return { added: [], rest };
+        // Only while the whistle still waits for these calls: a closed one calls nobody more.
+        tx.add('whistle', {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: keys.whistle(whistle.whistleId),
+            ConditionExpression: 'callingSince = :since',
+            ExpressionAttributeValues: { ':since': since },
+          },
+        });
+      }
+      addCallParts(tx, this.table, whistle.whistleId, pending);
+      const outcome = await tx.commit();
+      if (outcome.ok) return { added: pending.map((c) => c.responder), rest };
+      if (outcome.failedOn('whistle', 'ConditionalCheckFailed')) {
+        if (!finish) return 'stopped';
+        // Filled meanwhile (it has no deadline to put back), or closed: write only while calling.
+        finish = false;
+        continue;
+      }
+      pending = withoutRefused(pending, outcome, 'calling responders');
+    }
   }
 
   /** A whistle with its responders and events, read consistently in one query. */
@@ -263,74 +317,38 @@ export class WhistleRepository {
   }
 
   /**
-   * Changes the whistle item (as read: same version) together with its deadline, an event and
-   * any other writes of the same step. False when the whistle moved meanwhile.
+   * Changes the whistle item (as read: same version) together with its deadline and its events.
+   * `stale` when the whistle moved meanwhile; a closed whistle keeps no calls pending.
    */
   async advance(args: {
     whistle: WhistleRecord;
     next: WhistleRecord;
     events?: readonly NewEvent[];
     inbound?: Inbound | undefined;
-    extra?: TransactItem[];
   }): Promise<'applied' | 'stale' | 'replayed'> {
-    const { whistle, next } = args;
-    const items: TransactItem[] = [];
-    if (args.inbound) items.push({ Put: inboundPut(this.table, args.inbound) });
-    const whistleIndex = items.length;
-    const stored: Item = {
-      ...keys.whistle(next.whistleId),
-      type: 'whistle',
-      ...next,
-      version: whistle.version + 1,
-      ...whistleIndexes(next),
-    };
-    items.push({
-      Put: {
-        TableName: this.table,
-        Item: stored,
-        ConditionExpression: 'version = :v',
-        ExpressionAttributeValues: { ':v': whistle.version },
-      },
-    });
-    if (next.status === 'open' && !next.overdueAt) {
-      if (next.deadlineAt !== whistle.deadlineAt || whistle.status !== 'open')
-        items.push({ Put: this.duePut(next.whistleId, next.deadlineAt) });
-    } else if (whistle.status === 'open' && !whistle.overdueAt) {
-      items.push({ Delete: { TableName: this.table, Key: keys.whistleDue(next.whistleId) } });
-    }
-    for (const event of args.events ?? []) items.push({ Put: this.eventPut(next.whistleId, event) });
-    items.push(...(args.extra ?? []));
-    const result = await transactWrite(this.doc, items);
-    if (result.ok) return 'applied';
-    if (args.inbound && result.failed.some((f) => f.index === 0)) return 'replayed';
-    if (result.failed.some((f) => f.index >= whistleIndex && f.code === 'ConditionalCheckFailed'))
-      return 'stale';
-    throw new Error(`whistle update failed: ${result.failed.map((f) => `${f.index}:${f.code}`).join(',')}`);
+    const tx = new Transaction(this.doc, this.table);
+    if (args.inbound) tx.add('inbound', { Put: inboundPut(this.table, args.inbound) });
+    addAdvanceParts(tx, this.table, args.whistle, args.next, args.events ?? []);
+    return this.commitStep(tx, args.inbound, 'whistle update');
   }
 
-  /** The write that moves one responder, only from the status read. */
-  responderUpdate(whistleId: string, responder: ResponderRecord, to: ResponderRecord): TransactItem {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: { ...keys.whistleResponder(whistleId, to.memberId), type: 'whistleResponder', ...to },
-        ConditionExpression: '#status = :from',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':from': responder.status },
-      },
-    };
-  }
-
-  /** The write that frees a person from this whistle. */
-  markerDelete(whistleId: string, person: PersonRef): TransactItem {
-    return {
-      Delete: {
-        TableName: this.table,
-        Key: keys.onWhistle(person.communityId, person.memberId),
-        ConditionExpression: 'attribute_not_exists(pk) OR whistleId = :w',
-        ExpressionAttributeValues: { ':w': whistleId },
-      },
-    };
+  async answer(args: {
+    whistle: WhistleRecord;
+    next: WhistleRecord;
+    events: readonly NewEvent[];
+    inbound: Inbound;
+    responder: { from: ResponderRecord; to: ResponderRecord };
+    ack: WhistleMessage;
+    now: string;
+  }): Promise<'applied' | 'stale' | 'replayed'> {
+    const { whistle, next, responder, ack } = args;
+    const tx = new Transaction(this.doc, this.table);
+    tx.add('inbound', { Put: inboundPut(this.table, args.inbound) });
+    addAdvanceParts(tx, this.table, whistle, next, args.events);
+    tx.add('responder', responderUpdate(this.table, whistle.whistleId, responder.from, responder.to));
+    tx.add('ack', { Put: messagePut(this.table, ack, args.now) });
+    // The responder moved since it was read (released, settled): read again, like a moved whistle.
+    return this.commitStep(tx, args.inbound, 'whistle answer', ['whistle', 'responder']);
   }
 
   /**
@@ -346,8 +364,8 @@ export class WhistleRepository {
       let pending = [...part];
       while (pending.length > 0) {
         const items = pending.flatMap((c) => [
-          this.responderUpdate(whistleId, c.from, c.to),
-          this.markerDelete(whistleId, c.to),
+          responderUpdate(this.table, whistleId, c.from, c.to),
+          markerDelete(this.table, whistleId, c.to),
         ]);
         const result = await transactWrite(this.doc, items);
         if (result.ok) {
@@ -367,29 +385,17 @@ export class WhistleRepository {
     return done;
   }
 
-  private duePut(whistleId: string, deadlineAt: string) {
-    return {
-      TableName: this.table,
-      Item: {
-        ...keys.whistleDue(whistleId),
-        type: 'whistleDue',
-        whistleId,
-        gsi1pk: keys.dueWhistlesIndex,
-        gsi1sk: `${deadlineAt}#${whistleId}`,
-      },
-    };
-  }
-
-  private eventPut(whistleId: string, event: NewEvent) {
-    return {
-      TableName: this.table,
-      Item: {
-        ...keys.whistleEvent(whistleId, event.eventId),
-        type: 'whistleEvent',
-        eventType: event.type,
-        at: event.at,
-        detail: event.detail,
-      },
-    };
+  /** A step's outcome: replayed when its inbound id was seen, stale when the whistle moved. */
+  private async commitStep(
+    tx: Transaction,
+    inbound: Inbound | undefined,
+    what: string,
+    staleOn: readonly string[] = ['whistle'],
+  ): Promise<'applied' | 'stale' | 'replayed'> {
+    const outcome = await tx.commit();
+    if (outcome.ok) return 'applied';
+    if (inbound && outcome.failedOn('inbound', 'ConditionalCheckFailed')) return 'replayed';
+    if (staleOn.some((label) => outcome.failedOn(label, 'ConditionalCheckFailed'))) return 'stale';
+    throw new Error(describeFailure(what, outcome));
   }
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { documentClient } from '../../shared/adapters/dynamo';
 import { DynamoWhistleMessenger } from '../../shared/adapters/whistle-messages';
+import { WhistleRepository } from '../../shared/adapters/whistle-repository';
+import type { WhistleStore } from '../../shared/adapters/whistle-store';
 import { auditPageView } from '../../shared/http/schemas';
 import { whistleSummaryView, whistleView } from '../../shared/http/whistle-schemas';
 import { makeWhistleUseCases } from '../../shared/use-cases/whistle';
@@ -325,5 +327,98 @@ describe('a switch takes precedence', () => {
     ).toBe('confirmed');
     await succeed('stand down', admin.post(`/activations/${activationId}/stand-down`));
     await succeed('cancel', admin.post(`/whistles/${created.whistleId}/cancel`, {}));
+  });
+});
+
+describe('a raise that dies part-way', () => {
+  it('is finished by the sweep: everyone the level calls is called once, nobody twice', async () => {
+    await buildCommunity(admin, { streetId: 'ws-street', communityId: 'ws-c', grids: ['k1'] });
+    await succeed(
+      'unit',
+      admin.put('/units/ws-c-partner', {
+        name: '长街单位',
+        pairedGrids: [{ communityId: 'ws-c', gridId: 'k1' }],
+      }),
+    );
+    const party = await Promise.all(
+      Array.from({ length: 7 }, (_, i) =>
+        createMember(
+          admin,
+          'ws-c',
+          memberBody(phones.next(), {
+            name: `长街党员${i + 1}`,
+            roles: ['servingPartyMember'],
+            partyMember: true,
+            unitId: 'ws-c-partner',
+          }),
+        ),
+      ),
+    );
+    const doc = documentClient();
+    const table = api.stack.tableName;
+    // Three people a transaction, and a writer that dies after its first one.
+    const real = new WhistleRepository(doc, table, { callsPerTransaction: 3 });
+    let died = 0;
+    const dying: WhistleStore = {
+      create: (args) => real.create(args),
+      call: (args) => real.call(args),
+      addCalls: async () => {
+        died++;
+        throw new Error('the writer died');
+      },
+      get: (id) => real.get(id),
+      listCommunity: (id, limit) => real.listCommunity(id, limit),
+      listOpenOfStreet: (id) => real.listOpenOfStreet(id),
+      listDue: (now) => real.listDue(now),
+      getMarkers: (people) => real.getMarkers(people),
+      advance: (args) => real.advance(args),
+      answer: (args) => real.answer(args),
+      settleResponders: (id, changes) => real.settleResponders(id, changes),
+    };
+    const messenger = new DynamoWhistleMessenger(doc, table);
+    const principal = { sub: 'whistle-admin', groups: ['admin' as const], communities: '*' as const };
+    const raising = makeWhistleUseCases({ ...tablePorts(), whistles: dying, messenger });
+    await expect(
+      raising.raise(principal, 'ws-c', {
+        gridId: 'k1',
+        reason: '转移老人',
+        category: 'people',
+        people: 7,
+        respondWithinMinutes: 30,
+      }),
+    ).rejects.toThrow('the writer died');
+    expect(died).toBe(1);
+
+    const [left] = z
+      .object({ items: z.array(whistleSummaryView) })
+      .parse((await succeed('list', admin.get('/communities/ws-c/whistles'))).body).items;
+    if (!left) throw new Error('the whistle was not written');
+    expect((await whistle(left.whistleId)).notified).toBe(3);
+
+    let offsetMs = 0;
+    const later = makeWhistleUseCases({
+      ...tablePorts(),
+      whistles: real,
+      messenger,
+      clock: { now: () => new Date(Date.now() + offsetMs) },
+    });
+    // Within the writer's grace the sweep leaves the calls to it.
+    expect(await later.sweep()).toMatchObject({ resumed: 0, widened: 0 });
+    offsetMs = 2 * 60_000;
+    expect(await later.sweep()).toMatchObject({ resumed: 1, widened: 0 });
+    const done = await whistle(left.whistleId);
+    expect(calledNames(done)).toEqual(party.map((m) => m.name).sort());
+    expect(new Set(done.responders.map((r) => r.memberId)).size).toBe(7);
+    expect(done).toMatchObject({ level: 'grid', status: 'open' });
+    expect((await real.get(left.whistleId))?.whistle.callingSince).toBeUndefined();
+    expect(await later.sweep()).toMatchObject({ resumed: 0, widened: 0 });
+
+    const calls = await Promise.all(
+      party.map((m) =>
+        waitForInbox(api, m.phone, `${m.name}'s call`, (box) => containing(box, left.code).length > 0),
+      ),
+    );
+    for (const box of calls) expect(containing(box, left.code)).toHaveLength(1);
+    await succeed('cancel', admin.post(`/whistles/${left.whistleId}/cancel`, {}));
   });
 });

@@ -1,0 +1,134 @@
+import type { Inbound, PhoneEntry } from '../adapters/check-in-repository';
+import type { WhistleMessage } from '../adapters/whistle-messages';
+import type { ResponderRecord, WhistleRecord } from '../adapters/whistle-repository';
+import type { ParsedReply } from '../domain/reply';
+import { type Answer, applyAnswer } from '../domain/whistle';
+import { COUNTS, HELD, isClosed, messageTo, shortId, type WhistleContext } from './whistle-context';
+
+/** Answers by SMS (1 coming, 2 can't, 3 arrived): acknowledged, and once filled the rest told. */
+export function makeWhistleAnswer(ctx: WhistleContext) {
+  const { whistles, messenger, clock } = ctx;
+  return {
+    /**
+     * An SMS answer (1 / 2 / 3) from someone on a whistle; undefined when they are on none.
+     * The answer, its acknowledgement and the inbound id are one transaction.
+     */
+    async answerBySms(
+      entry: PhoneEntry,
+      parsed: ParsedReply,
+      inbound: Inbound,
+    ): Promise<'applied' | 'replayed' | 'ignored' | undefined> {
+      if (parsed.kind !== 'confirm' && parsed.kind !== 'decline' && parsed.kind !== 'arrived')
+        return undefined;
+      const [marker] = await whistles.getMarkers([
+        { communityId: entry.communityId, memberId: entry.memberId },
+      ]);
+      if (!marker) return undefined;
+      const answer: Answer =
+        parsed.kind === 'confirm'
+          ? { kind: 'confirm', etaMinutes: parsed.etaMinutes }
+          : parsed.kind === 'decline'
+            ? { kind: 'decline' }
+            : { kind: 'arrived' };
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const detail = await whistles.get(marker.whistleId);
+        const responder = detail?.responders.find((r) => r.memberId === entry.memberId);
+        if (!detail || !responder || !HELD.has(responder.status) || isClosed(detail.whistle.status))
+          return undefined;
+        const { whistle } = detail;
+        const now = clock.now().toISOString();
+        const outcome = applyAnswer(
+          {
+            status: whistle.status,
+            people: whistle.people ?? 1,
+            responders: detail.responders.map((r) => ({
+              memberId: r.memberId,
+              status: r.status,
+              etaMinutes: r.etaMinutes,
+              respondedAt: r.respondedAt,
+            })),
+            firstAnswerAt: whistle.firstAnswerAt,
+            filledAt: whistle.filledAt,
+          },
+          entry.memberId,
+          answer,
+          now,
+        );
+        const updated = outcome.state.responders.find((r) => r.memberId === entry.memberId);
+        if (!updated) return undefined;
+        const nextResponder: ResponderRecord = {
+          ...responder,
+          status: updated.status === 'notNeeded' ? responder.status : updated.status,
+          respondedAt: now,
+          ...(updated.etaMinutes !== undefined ? { etaMinutes: updated.etaMinutes } : {}),
+        };
+        const filledNow =
+          outcome.notNeeded.length > 0 || (outcome.state.status === 'filled' && whistle.status === 'open');
+        const next: WhistleRecord = {
+          ...whistle,
+          status: outcome.state.status,
+          ...(outcome.state.firstAnswerAt ? { firstAnswerAt: outcome.state.firstAnswerAt } : {}),
+          ...(outcome.state.filledAt ? { filledAt: outcome.state.filledAt } : {}),
+        };
+        const events = [
+          ctx.event(now, 'answered', { memberId: entry.memberId, answer: nextResponder.status }),
+        ];
+        if (filledNow)
+          events.push(
+            ctx.event(now, 'filled', {
+              coming: outcome.state.responders.filter((r) => COUNTS.has(r.status)).length,
+            }),
+          );
+        const ack: WhistleMessage = {
+          id: `whistle-ack-${shortId(inbound.id)}`,
+          phone: entry.phone,
+          message: {
+            type: 'whistleAck',
+            code: whistle.code,
+            answer:
+              nextResponder.status === 'declined'
+                ? 'declined'
+                : nextResponder.status === 'arrived'
+                  ? 'arrived'
+                  : 'coming',
+            ...(nextResponder.status === 'coming' && nextResponder.etaMinutes !== undefined
+              ? { etaMinutes: nextResponder.etaMinutes }
+              : {}),
+          },
+        };
+        // The acknowledgement is queued in the answer's own transaction: both stand or neither.
+        const result = await whistles.answer({
+          whistle,
+          next,
+          events,
+          inbound,
+          responder: { from: responder, to: nextResponder },
+          ack,
+          now,
+        });
+        if (result === 'replayed') return 'replayed';
+        if (result === 'stale') continue;
+        if (filledNow) {
+          const rest = detail.responders.filter((r) => outcome.notNeeded.includes(r.memberId));
+          const settled = await whistles.settleResponders(
+            whistle.whistleId,
+            rest.map((r) => ({ from: r, to: { ...r, status: 'notNeeded' } })),
+          );
+          await messenger.queue(
+            settled.map((r) =>
+              messageTo(
+                next,
+                r,
+                { type: 'whistleNotNeeded', code: next.code, gridName: next.gridName },
+                'notNeeded',
+              ),
+            ),
+            now,
+          );
+        }
+        return 'applied';
+      }
+      throw new Error('the whistle answer kept racing');
+    },
+  };
+}

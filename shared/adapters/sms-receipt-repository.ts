@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Draftee } from '../domain/activation';
+import { receiptPart } from '../outbox/dynamo-entries';
 import { keys } from '../table';
-import { teamCounterUpdate } from './activation-records';
-import { type TransactItem, transactWrite } from './dynamo';
+import { teamCounters } from './activation-records';
+import { describeFailure, Transaction } from './transaction';
 
 export type ReceiptResult = 'applied' | 'duplicate';
 
@@ -41,49 +42,32 @@ export class DynamoSmsReceiptRepository implements SmsReceiptRepository {
   }): Promise<ReceiptResult> {
     const { draftee, messageKey } = args;
     const alert = messageKey === 'alert';
-    const names: Record<string, string> = { '#m': messageKey, '#s': 'state' };
-    const values: Record<string, unknown> = {
-      ':id': args.messageId,
-      ':sent': 'sent',
-      ':r': args.delivered ? 'delivered' : 'failed',
-    };
-    const sets = ['outbox.#m.receipt = :r'];
-    if (args.delivered) {
-      if (alert) sets.push('deliveredAt = if_not_exists(deliveredAt, :at)');
-      values[':at'] = args.at;
-    } else {
-      sets.push('outbox.#m.#s = :failed', 'outbox.#m.#e = :error');
-      names['#e'] = 'error';
-      values[':failed'] = 'failed';
-      values[':error'] = `undelivered: ${args.reason ?? 'no reason given'}`;
-    }
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.table,
-          Key: keys.draftee(draftee.activationId, draftee.memberId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression:
-            'outbox.#m.messageId = :id AND outbox.#m.#s = :sent AND attribute_not_exists(outbox.#m.receipt)' +
-            (args.delivered && alert ? ' AND attribute_not_exists(deliveredAt)' : ''),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
-    // A released person is in no count (see countsOf): their receipt changes no counter.
-    if (alert && draftee.status !== 'released')
-      items.push(
-        ...teamCounterUpdate(
-          this.table,
-          draftee.activationId,
-          draftee.teamId,
-          args.delivered ? { delivered: 1 } : { failed: 1 },
-        ),
-      );
-    const result = await transactWrite(this.doc, items);
+    const tx = new Transaction(this.doc, this.table).addUnit({
+      parts: [
+        receiptPart('receipt', this.table, keys.draftee(draftee.activationId, draftee.memberId), {
+          messageKey,
+          messageId: args.messageId,
+          delivered: args.delivered,
+          reason: args.reason,
+          at: args.at,
+          alert,
+        }),
+      ],
+      // A released person is in no count (see countsOf): their receipt changes no counter.
+      counters:
+        alert && draftee.status !== 'released'
+          ? [
+              teamCounters(
+                draftee.activationId,
+                draftee.teamId,
+                args.delivered ? { delivered: 1 } : { failed: 1 },
+              ),
+            ]
+          : [],
+    });
+    const result = await tx.commit();
     if (result.ok) return 'applied';
-    if (result.failed.some((f) => f.index === 0 && f.code === 'ConditionalCheckFailed')) return 'duplicate';
-    throw new Error(`receipt failed: ${JSON.stringify(result.failed.map((f) => [f.index, f.code]))}`);
+    if (result.failedOn('receipt', 'ConditionalCheckFailed')) return 'duplicate';
+    throw new Error(describeFailure('receipt', result));
   }
 }

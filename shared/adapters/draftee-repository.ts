@@ -164,8 +164,8 @@ export class DynamoDrafteeRepository implements DrafteeRepository {
   }
 
   /**
-   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`),
-   * moving their teams' counters with them.
+   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`, and
+   * whose alert has not failed), moving their teams' counters with them.
    */
   async markNoResponse(
     activationId: string,
@@ -182,13 +182,17 @@ export class DynamoDrafteeRepository implements DrafteeRepository {
                 TableName: this.table,
                 Key: keys.draftee(activationId, d.memberId),
                 UpdateExpression: 'SET #status = :silent',
-                ConditionExpression: '#status = :drafted AND #open = :true AND alertedAt <= :cutoff',
-                ExpressionAttributeNames: { '#status': 'status', '#open': 'open' },
+                // One whose alert failed meanwhile already counts in the shortfall: not as silent too.
+                ConditionExpression:
+                  '#status = :drafted AND #open = :true AND alertedAt <= :cutoff AND ' +
+                  '(attribute_not_exists(outbox.alert.#s) OR outbox.alert.#s <> :failed)',
+                ExpressionAttributeNames: { '#status': 'status', '#open': 'open', '#s': 'state' },
                 ExpressionAttributeValues: {
                   ':silent': 'noResponse',
                   ':drafted': 'drafted',
                   ':true': true,
                   ':cutoff': cutoff,
+                  ':failed': 'failed',
                 },
               },
             },

@@ -61,6 +61,19 @@ export function messageStateCondition(alias: string, messageKey: string, state: 
   };
 }
 
+/** The condition that the message under `messageKey` is absent, or in any state but `state`. */
+export function messageNotInStateCondition(
+  alias: string,
+  messageKey: string,
+  state: OutboxState,
+): UpdateClause {
+  return {
+    expression: `(attribute_not_exists(outbox.#${alias}.#${alias}s) OR outbox.#${alias}.#${alias}s <> :${alias}s)`,
+    names: { [`#${alias}`]: messageKey, [`#${alias}s`]: 'state' },
+    values: { [`:${alias}s`]: state },
+  };
+}
+
 /**
  * One item's update as a labelled part, assembled from clauses: SETs, an optional REMOVE, and
  * conditions joined by AND.

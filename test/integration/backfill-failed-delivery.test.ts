@@ -136,4 +136,46 @@ describe('a failed delivery is backfilled at the next sweep, once', () => {
     // Nothing more went to the unreached number.
     expect(sentTo(unreachedPhone)).toHaveLength(1);
   });
+
+  it('replaces the people whose numbers the provider refused at the send, once for two racing sweeps', async () => {
+    // Arrange: every number but the leader's is refused, so both other members' alerts fail.
+    const people = await rosterCommunity(admin, new PhoneBook(4343), {
+      streetId: 'bf-st2',
+      communityId: 'bf-refused',
+      grids: [{ gridId: 'bf2', level: 'green', people: [{ name: 'R0' }, ...named('r', 6)] }],
+    });
+    const leader = people.get('R0');
+    if (!leader) throw new Error('no leader');
+    const refused = [...people.values()].filter((p) => p.memberId !== leader.memberId).map((p) => p.phone);
+    for (const phone of refused) fake.failures.refuse.add(phone);
+    const activation = await switchOn(admin, 'bf-refused', { kind: 'flood', level: 'IV' });
+    const failed = await waitForBoard(
+      admin,
+      activation.activationId,
+      'two alerts refused, the leader alerted',
+      (b) => b.counts.failed === 2 && b.counts.alerted === 1,
+    );
+    expect(failed.teams[0]?.shortfall).toBe(2);
+    for (const phone of refused) fake.failures.refuse.delete(phone);
+
+    // Act
+    const sweeper = makeSweeper({ ...tablePorts(), realertAfterSeconds: 3600, noResponseAfterSeconds: 7200 });
+    const [first, second] = await Promise.all([sweeper.sweep(), sweeper.sweep()]);
+
+    // Assert: two reserves called and alerted, nobody more.
+    expect(first.backfilled + second.backfilled).toBe(2);
+    expect((await sweeper.sweep()).backfilled).toBe(0);
+    const after = await waitForBoard(
+      admin,
+      activation.activationId,
+      'both reserves alerted',
+      (b) => placed(b).filter((m) => m.source === 'reserve' && m.alertedAt !== undefined).length === 2,
+    );
+    expect(after.teams[0]).toMatchObject({ shortfall: 0, counts: { drafted: 5, failed: 2, alerted: 3 } });
+    expect(
+      placed(after)
+        .filter((m) => m.source !== 'reserve' && !m.leader)
+        .map((m) => m.delivery),
+    ).toEqual(['failed', 'failed']);
+  });
 });

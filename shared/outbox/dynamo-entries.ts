@@ -118,38 +118,52 @@ export type ReceiptEntry = {
  * The update that lands a delivery receipt on a message, once: it must name the message id the
  * provider answered the send with, and the message must have no receipt yet, so a repeated or
  * late receipt (a `delivered` after a `failed`) fails the condition and changes nothing. A
- * failed delivery fails the message, with the provider's reason.
+ * failed delivery fails the message, with the provider's reason. `also` adds the holder's own
+ * clauses to the same update (the draftee's status as read, say).
  */
-export function receiptPart(label: string, table: string, key: ItemKey, receipt: ReceiptEntry): Part {
-  const names: Record<string, string> = { '#m': receipt.messageKey, '#s': 'state' };
-  const values: Record<string, unknown> = {
-    ':id': receipt.messageId,
-    ':sent': 'sent',
-    ':r': receipt.delivered ? 'delivered' : 'failed',
-  };
-  const sets = ['outbox.#m.receipt = :r'];
-  if (receipt.delivered) {
-    if (receipt.alert) sets.push('deliveredAt = if_not_exists(deliveredAt, :at)');
-    values[':at'] = receipt.at;
-  } else {
-    sets.push('outbox.#m.#s = :failed', 'outbox.#m.#e = :error');
-    names['#e'] = 'error';
-    values[':failed'] = 'failed';
-    values[':error'] = `undelivered: ${receipt.reason ?? 'no reason given'}`;
-  }
-  return {
-    label,
-    item: {
-      Update: {
-        TableName: table,
-        Key: key,
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression:
-          'outbox.#m.messageId = :id AND outbox.#m.#s = :sent AND attribute_not_exists(outbox.#m.receipt)' +
-          (receipt.delivered && receipt.alert ? ' AND attribute_not_exists(deliveredAt)' : ''),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
+export function receiptPart(
+  label: string,
+  table: string,
+  key: ItemKey,
+  receipt: ReceiptEntry,
+  also: { set?: readonly UpdateClause[]; condition?: readonly UpdateClause[] } = {},
+): Part {
+  const m = { '#m': receipt.messageKey, '#s': 'state' };
+  const set: UpdateClause[] = [
+    {
+      expression: 'outbox.#m.receipt = :r',
+      names: m,
+      values: { ':r': receipt.delivered ? 'delivered' : 'failed' },
     },
-  };
+  ];
+  if (!receipt.delivered)
+    set.push({
+      expression: 'outbox.#m.#s = :failed, outbox.#m.#e = :error',
+      names: { ...m, '#e': 'error' },
+      values: { ':failed': 'failed', ':error': `undelivered: ${receipt.reason ?? 'no reason given'}` },
+    });
+  else if (receipt.alert)
+    set.push({
+      expression: 'deliveredAt = if_not_exists(deliveredAt, :at)',
+      names: {},
+      values: { ':at': receipt.at },
+    });
+  const condition: UpdateClause[] = [
+    {
+      expression:
+        'outbox.#m.messageId = :id AND outbox.#m.#s = :sent AND attribute_not_exists(outbox.#m.receipt)' +
+        (receipt.delivered && receipt.alert ? ' AND attribute_not_exists(deliveredAt)' : ''),
+      names: m,
+      values: { ':id': receipt.messageId, ':sent': 'sent' },
+    },
+  ];
+  return updatePart(label, table, key, {
+    set: [...set, ...(also.set ?? [])],
+    condition: [...condition, ...(also.condition ?? [])],
+  });
+}
+
+/** Whether a receipt for this message could still land: sent under that id, with no receipt yet. */
+export function awaitsReceipt(message: OutboxMessage | undefined, messageId: string): boolean {
+  return message?.state === 'sent' && message.messageId === messageId && message.receipt === undefined;
 }

@@ -169,7 +169,10 @@ describe('a failed delivery is backfilled at the next sweep, once', () => {
       admin,
       activation.activationId,
       'both reserves alerted',
-      (b) => placed(b).filter((m) => m.source === 'reserve' && m.alertedAt !== undefined).length === 2,
+      // The board reads the counters just before the people: wait until both say so.
+      (b) =>
+        b.counts.alerted === 3 &&
+        placed(b).filter((m) => m.source === 'reserve' && m.alertedAt !== undefined).length === 2,
     );
     expect(after.teams[0]).toMatchObject({ shortfall: 0, counts: { drafted: 5, failed: 2, alerted: 3 } });
     expect(
@@ -177,5 +180,54 @@ describe('a failed delivery is backfilled at the next sweep, once', () => {
         .filter((m) => m.source !== 'reserve' && !m.leader)
         .map((m) => m.delivery),
     ).toEqual(['failed', 'failed']);
+  });
+
+  it('a failed receipt after the no-response timeout turns silence into unreached: replaced once, the board right', async () => {
+    // Arrange: the leader and one member answer; the third stays silent past the timeout and is
+    // replaced as silent.
+    const people = await rosterCommunity(admin, new PhoneBook(4444), {
+      streetId: 'bf-st3',
+      communityId: 'bf-late',
+      grids: [{ gridId: 'bf3', level: 'green', people: [{ name: 'L0' }, ...named('l', 6)] }],
+    });
+    const phoneOf = new Map([...people.values()].map((p) => [p.memberId, p.phone]));
+    const activation = await switchOn(admin, 'bf-late', { kind: 'flood', level: 'IV' });
+    const team = activation.teams[0];
+    const [answering, silentId] = team?.memberIds.filter((id) => id !== team.leaderId) ?? [];
+    if (!team?.leaderId || !answering || !silentId) throw new Error('the team is smaller than three');
+    await waitUntilAlerted(admin, activation.activationId);
+    for (const id of [team.leaderId, answering]) await fake.reply(phoneOf.get(id) ?? '', '1');
+    await waitForBoard(admin, activation.activationId, 'two confirmed', (b) => b.counts.confirmed === 2);
+    const later = makeSweeper({
+      ...tablePorts(),
+      clock: { now: () => new Date(Date.now() + 3 * 3600_000) },
+      realertAfterSeconds: 3600,
+      noResponseAfterSeconds: 7200,
+    });
+    // Other tests' activations are swept too: judge this one by its board.
+    await later.sweep();
+    const silenced = await readBoard(admin, activation.activationId);
+    expect(onBoard(silenced, silentId).status).toBe('noResponse');
+    expect(placed(silenced).filter((m) => m.source === 'reserve')).toHaveLength(1);
+    const [alert] = sentTo(phoneOf.get(silentId) ?? '');
+    if (!alert) throw new Error('no alert to the silent member');
+
+    // Act: the provider's receipt comes at last: never delivered.
+    await postReceipt(phoneOf.get(silentId) ?? '', alert.messageId, false);
+    const board = await waitForBoard(
+      admin,
+      activation.activationId,
+      'the late failure',
+      (b) => b.counts.failed === 1,
+    );
+    const sweeper = makeSweeper({ ...tablePorts(), realertAfterSeconds: 3600, noResponseAfterSeconds: 7200 });
+    await sweeper.sweep();
+
+    // Assert: one person out, counted once, replaced once.
+    expect(board.teams[0]).toMatchObject({ shortfall: 0, counts: { drafted: 4, noResponse: 0, failed: 1 } });
+    expect(onBoard(board, silentId)).toMatchObject({ status: 'alerted', delivery: 'failed' });
+    expect(
+      placed(await readBoard(admin, activation.activationId)).filter((m) => m.source === 'reserve'),
+    ).toHaveLength(1);
   });
 });

@@ -3,9 +3,10 @@ import {
   DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { drafteeItem } from '../../../../shared/adapters/activation-records';
 import { DynamoCheckInRepository } from '../../../../shared/adapters/check-in-repository';
 import { DynamoSmsReceiptRepository } from '../../../../shared/adapters/sms-receipt-repository';
 import type { Draftee, OutboxMessage } from '../../../../shared/domain/activation';
@@ -23,6 +24,14 @@ const inbound = { id: 'in-1', at: NOW };
 const message: OutboxMessage = { kind: 'ack', body: '收到', state: 'queued', queuedAt: NOW, attempts: 0 };
 const entry = { phone: '+8613800138000', memberId: 'm1', communityId: 'dongguan', smsOptOut: false };
 
+const alertSent: OutboxMessage = {
+  kind: 'alert',
+  body: '【平急】…',
+  state: 'sent',
+  queuedAt: NOW,
+  attempts: 1,
+  messageId: 'p-1',
+};
 const draftee: Draftee = {
   activationId: 'a1',
   memberId: 'm1',
@@ -40,7 +49,7 @@ const draftee: Draftee = {
   draftedAt: NOW,
   alertedAt: NOW,
   outbox: {
-    alert: { kind: 'alert', body: '【平急】…', state: 'sent', queuedAt: NOW, attempts: 1, messageId: 'p-1' },
+    alert: alertSent,
     reminder: { kind: 'reminder', body: '【平急】…', state: 'queued', queuedAt: NOW, attempts: 0 },
   },
 };
@@ -160,10 +169,26 @@ describe('opting out', () => {
 
 describe('delivery receipts', () => {
   const receipt = { draftee, messageKey: 'alert', messageId: 'p-1', delivered: true, at: NOW };
+  const storedAs = (over: Partial<Draftee>) => ({ Item: drafteeItem({ ...draftee, ...over }, NOW) });
+  const counterNames = (items: ReturnType<typeof sent>[number]) =>
+    Object.values(items[1]?.Update?.ExpressionAttributeNames ?? {});
 
-  it('a refused receipt is a duplicate: the message had one, or names another send', async () => {
+  it('a refused receipt whose message has one already is a duplicate', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    ddb
+      .on(GetCommand)
+      .resolves(storedAs({ outbox: { alert: { ...alertSent, receipt: 'failed', state: 'failed' } } }));
     expect(await receipts.apply(receipt)).toBe('duplicate');
+    expect(sent()).toHaveLength(1);
+  });
+
+  it('a refused receipt for someone who replied meanwhile reads them again and lands with their new status', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('ConditionalCheckFailed', 'None')).resolves({});
+    ddb.on(GetCommand).resolves(storedAs({ status: 'confirmed' }));
+    expect(await receipts.apply({ ...receipt, delivered: false })).toBe('applied');
+    const [first, second] = sent();
+    expect(first?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 'drafted' });
+    expect(second?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 'confirmed' });
   });
 
   it('refused counters are an error naming the part', async () => {
@@ -174,12 +199,36 @@ describe('delivery receipts', () => {
   it('a failed delivery fails the message with the reason and counts in the team', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await receipts.apply({ ...receipt, delivered: false, reason: 'MK:0012' });
-    const [update, counters] = sent()[0] ?? [];
-    expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
+    const [items = []] = sent();
+    expect(items[0]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':failed': 'failed',
       ':error': 'undelivered: MK:0012',
     });
-    expect(counters?.Update?.Key).toEqual(keys.team('a1', 'dg01'));
-    expect(Object.values(counters?.Update?.ExpressionAttributeNames ?? {})).toEqual(['failed']);
+    expect(items[1]?.Update?.Key).toEqual(keys.team('a1', 'dg01'));
+    expect(counterNames(items)).toEqual(['failed']);
+  });
+
+  it('someone marked silent whose alert proves undelivered is unreached, not silent: counted out once', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await receipts.apply({ ...receipt, draftee: { ...draftee, status: 'noResponse' }, delivered: false });
+    const [items = []] = sent();
+    expect(items[0]?.Update?.UpdateExpression).toContain('#status = :unreached');
+    expect(items[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':unreached': 'drafted',
+      ':seen': 'noResponse',
+    });
+    expect(counterNames(items).sort()).toEqual(['failed', 'noResponse']);
+    const values = Object.values(items[1]?.Update?.ExpressionAttributeValues ?? {});
+    expect(values.sort()).toEqual([-1, 1]);
+  });
+
+  it('a receipt for a message other than the alert moves no counter and uses only the values it names', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await receipts.apply({ ...receipt, messageKey: 'reminder' });
+    const [items = []] = sent();
+    expect(items).toHaveLength(1);
+    const update = items[0]?.Update;
+    const used = `${update?.UpdateExpression} ${update?.ConditionExpression}`;
+    for (const name of Object.keys(update?.ExpressionAttributeValues ?? {})) expect(used).toContain(name);
   });
 });

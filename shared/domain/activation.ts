@@ -240,8 +240,8 @@ export function alertFailed(d: Pick<Draftee, 'outbox'>): boolean {
 
 /**
  * A team's shortfall from its people, each counted out once: declined, silent, or never reached.
- * Agrees with `shortfall` over the counters, except that someone both unreached and marked
- * silent (a failed receipt that came after the timeout) is not taken out twice.
+ * Agrees with `shortfall` over the counters whenever nobody is both unreached and declined or
+ * silent; someone who is (a failed receipt after a "2") is taken out once here.
  */
 export function shortfallOf(quota: number, draftees: readonly Pick<Draftee, 'status' | 'outbox'>[]): number {
   const standing = draftees.filter(

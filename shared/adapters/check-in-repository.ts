@@ -7,22 +7,26 @@ import {
   type DrafteeStatus,
   type OutboxMessage,
 } from '../domain/activation';
+import {
+  cancelQueuedClauses,
+  looseSmsPart,
+  messageStateCondition,
+  updatePart,
+} from '../outbox/dynamo-entries';
+import { queueClause, type UpdateClause } from '../outbox/dynamo-outbox';
 import { keys } from '../table';
-import { teamCounterUpdate, toDraftee } from './activation-records';
-import { isConditionFailure, type TransactItem, transactWrite } from './dynamo';
+import { teamCounters, toDraftee } from './activation-records';
+import { isConditionFailure } from './dynamo';
+import { describeFailure, Transaction } from './transaction';
 
 /** How long an inbound message id is remembered, so a replay changes nothing. */
 const INBOUND_TTL_SECONDS = 14 * 24 * 3600;
-/** Loose SMS records (answers outside any activation) are kept this long. */
-const LOOSE_TTL_SECONDS = 7 * 24 * 3600;
 
 export type Inbound = { id: string; at: string };
 export type PhoneEntry = { phone: string; memberId: string; communityId: string; smsOptOut: boolean };
 export type ApplyResult = 'applied' | 'replayed' | 'stale';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-/** Where the draftee's release sits in the opt-out transaction: after inbound, phone, member, SMS. */
-const RELEASE_INDEX = 4;
 
 /** The port of the reply path: who a phone is, and every write a reply makes. */
 export interface CheckInRepository {
@@ -143,53 +147,38 @@ export class DynamoCheckInRepository implements CheckInRepository {
     ack?: { key: string; message: OutboxMessage } | undefined;
   }): Promise<ApplyResult> {
     const { draftee } = args;
-    const names: Record<string, string> = { '#status': 'status', '#open': 'open' };
-    const values: Record<string, unknown> = {
-      ':to': args.to,
-      ':from': draftee.status,
-      ':at': args.at,
-      ':replyAt': args.replyAt,
-      ':true': true,
-    };
-    const sets = ['#status = :to', 'respondedAt = :at', 'lastReplyAt = :replyAt'];
+    const set: UpdateClause[] = [
+      clause('#status = :to', { '#status': 'status' }, { ':to': args.to }),
+      clause('respondedAt = :at', {}, { ':at': args.at }),
+      clause('lastReplyAt = :replyAt', {}, { ':replyAt': args.replyAt }),
+    ];
     // The first confirmation and the arrival keep their own times, for the after-action report.
-    if (args.to === 'confirmed') sets.push('confirmedAt = if_not_exists(confirmedAt, :at)');
-    if (args.to === 'arrived') sets.push('arrivedAt = if_not_exists(arrivedAt, :at)');
-    const removes: string[] = [];
-    if (args.etaMinutes !== undefined) {
-      sets.push('etaMinutes = :eta');
-      values[':eta'] = args.etaMinutes;
-    } else if (args.to !== 'confirmed') removes.push('etaMinutes');
-    if (args.reason !== undefined) {
-      sets.push('reason = :reason');
-      values[':reason'] = args.reason;
-    } else if (args.to !== 'declined') removes.push('reason');
-    if (args.ack) {
-      sets.push('outbox.#ack = :ack');
-      names['#ack'] = args.ack.key;
-      values[':ack'] = args.ack.message;
-    }
-    const items: TransactItem[] = [];
-    if (args.inbound) items.push({ Put: this.inboundPut(args.inbound) });
-    const drafteeIndex = items.length;
-    items.push({
-      Update: {
-        TableName: this.table,
-        Key: keys.draftee(draftee.activationId, draftee.memberId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression:
-          '#status = :from AND #open = :true AND (attribute_not_exists(lastReplyAt) OR lastReplyAt <= :replyAt)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
+    if (args.to === 'confirmed') set.push(clause('confirmedAt = if_not_exists(confirmedAt, :at)'));
+    if (args.to === 'arrived') set.push(clause('arrivedAt = if_not_exists(arrivedAt, :at)'));
+    const remove: string[] = [];
+    if (args.etaMinutes !== undefined) set.push(clause('etaMinutes = :eta', {}, { ':eta': args.etaMinutes }));
+    else if (args.to !== 'confirmed') remove.push('etaMinutes');
+    if (args.reason !== undefined) set.push(clause('reason = :reason', {}, { ':reason': args.reason }));
+    else if (args.to !== 'declined') remove.push('reason');
+    if (args.ack) set.push(queueClause('ack', args.ack.key, args.ack.message));
+    const tx = new Transaction(this.doc, this.table);
+    if (args.inbound) tx.add('inbound', { Put: this.inboundPut(args.inbound) });
+    const condition = clause(
+      '#status = :from AND #open = :true AND (attribute_not_exists(lastReplyAt) OR lastReplyAt <= :replyAt)',
+      { '#status': 'status', '#open': 'open' },
+      { ':from': draftee.status, ':true': true },
+    );
+    tx.addUnit({
+      parts: [
+        updatePart('draftee', this.table, this.drafteeKey(draftee), { set, remove, condition: [condition] }),
+      ],
+      counters: [this.counters(draftee, counterDelta(draftee.status, args.to))],
     });
-    items.push(...this.counters(draftee, counterDelta(draftee.status, args.to)));
-    const result = await transactWrite(this.doc, items);
+    const result = await tx.commit();
     if (result.ok) return 'applied';
-    if (args.inbound && result.failed.some((f) => f.index === 0 && f.code === 'ConditionalCheckFailed'))
-      return 'replayed';
-    if (result.failed.some((f) => f.index === drafteeIndex)) return 'stale';
-    throw new Error(`check-in failed: ${JSON.stringify(result.failed.map((f) => [f.index, f.code]))}`);
+    if (args.inbound && result.failedOn('inbound', 'ConditionalCheckFailed')) return 'replayed';
+    if (result.failedOn('draftee')) return 'stale';
+    throw new Error(describeFailure('check-in', result));
   }
 
   /** Queues the help text, at most once per draftee (so once per activation and phone). */
@@ -198,21 +187,28 @@ export class DynamoCheckInRepository implements CheckInRepository {
     inbound: Inbound,
     message: OutboxMessage,
   ): Promise<'applied' | 'replayed' | 'alreadyHelped'> {
-    const result = await transactWrite(this.doc, [
-      { Put: this.inboundPut(inbound) },
-      {
-        Update: {
-          TableName: this.table,
-          Key: keys.draftee(draftee.activationId, draftee.memberId),
-          UpdateExpression: 'SET helpSentAt = :at, outbox.#help = :msg',
-          ConditionExpression: 'attribute_not_exists(helpSentAt) AND #open = :true',
-          ExpressionAttributeNames: { '#help': 'help', '#open': 'open' },
-          ExpressionAttributeValues: { ':at': inbound.at, ':msg': message, ':true': true },
-        },
-      },
-    ]);
+    const result = await new Transaction(this.doc, this.table)
+      .add('inbound', { Put: this.inboundPut(inbound) })
+      .addUnit({
+        parts: [
+          updatePart('draftee', this.table, this.drafteeKey(draftee), {
+            set: [
+              clause('helpSentAt = :at', {}, { ':at': inbound.at }),
+              queueClause('help', 'help', message),
+            ],
+            condition: [
+              clause(
+                'attribute_not_exists(helpSentAt) AND #open = :true',
+                { '#open': 'open' },
+                { ':true': true },
+              ),
+            ],
+          }),
+        ],
+      })
+      .commit();
     if (result.ok) return 'applied';
-    if (result.failed.some((f) => f.index === 0)) return 'replayed';
+    if (result.failedOn('inbound')) return 'replayed';
     return 'alreadyHelped';
   }
 
@@ -226,12 +222,12 @@ export class DynamoCheckInRepository implements CheckInRepository {
     message: OutboxMessage,
     inbound: Inbound,
   ): Promise<'applied' | 'replayed' | 'exists'> {
-    const result = await transactWrite(this.doc, [
-      { Put: this.inboundPut(inbound) },
-      { Put: this.loosePut(id, phone, message) },
-    ]);
+    const result = await new Transaction(this.doc, this.table)
+      .add('inbound', { Put: this.inboundPut(inbound) })
+      .addUnit({ parts: [looseSmsPart('loose', this.table, id, phone, message)] })
+      .commit();
     if (result.ok) return 'applied';
-    if (result.failed.some((f) => f.index === 0)) return 'replayed';
+    if (result.failedOn('inbound')) return 'replayed';
     return 'exists';
   }
 
@@ -248,9 +244,9 @@ export class DynamoCheckInRepository implements CheckInRepository {
     release?: Draftee | undefined;
   }): Promise<'applied' | 'replayed' | 'stale'> {
     const { entry } = args;
-    const items: TransactItem[] = [
-      { Put: this.inboundPut(args.inbound) },
-      {
+    const tx = new Transaction(this.doc, this.table)
+      .add('inbound', { Put: this.inboundPut(args.inbound) })
+      .add('phone', {
         Update: {
           TableName: this.table,
           Key: keys.phone(entry.phone),
@@ -258,8 +254,8 @@ export class DynamoCheckInRepository implements CheckInRepository {
           ConditionExpression: 'memberId = :m',
           ExpressionAttributeValues: { ':v': args.optOut, ':m': entry.memberId },
         },
-      },
-      {
+      })
+      .add('member', {
         Update: {
           TableName: this.table,
           Key: keys.member(entry.communityId, entry.memberId),
@@ -267,18 +263,20 @@ export class DynamoCheckInRepository implements CheckInRepository {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':v': args.optOut, ':at': args.inbound.at },
         },
-      },
-      { Put: this.loosePut(args.confirmation.id, entry.phone, args.confirmation.message) },
-    ];
+      })
+      .addUnit({
+        parts: [
+          looseSmsPart(
+            'confirmation',
+            this.table,
+            args.confirmation.id,
+            entry.phone,
+            args.confirmation.message,
+          ),
+        ],
+      });
     const release = args.release;
     if (release) {
-      const cancel = Object.entries(release.outbox)
-        .filter(([, m]) => m.state === 'queued')
-        .map(([k]) => k);
-      const names: Record<string, string> = { '#status': 'status', '#open': 'open' };
-      cancel.forEach((k, i) => {
-        names[`#c${i}`] = k;
-      });
       // A released person leaves the alerted, delivered and failed counts too (see countsOf), so
       // the write holds only while the alert is as read: a send settled meanwhile fails it.
       const delta = counterDelta(release.status, 'released');
@@ -287,44 +285,49 @@ export class DynamoCheckInRepository implements CheckInRepository {
       if (release.deliveredAt) delta.delivered = (delta.delivered ?? 0) - 1;
       if (alert?.state === 'failed') delta.failed = (delta.failed ?? 0) - 1;
       const asRead = [
-        release.alertedAt ? 'attribute_exists(alertedAt)' : 'attribute_not_exists(alertedAt)',
-        release.deliveredAt ? 'attribute_exists(deliveredAt)' : 'attribute_not_exists(deliveredAt)',
-        ...(alert ? ['outbox.alert.#state = :alertState'] : []),
+        clause(
+          [
+            '#status = :from AND #open = :true',
+            release.alertedAt ? 'attribute_exists(alertedAt)' : 'attribute_not_exists(alertedAt)',
+            release.deliveredAt ? 'attribute_exists(deliveredAt)' : 'attribute_not_exists(deliveredAt)',
+          ].join(' AND '),
+          { '#status': 'status', '#open': 'open' },
+          { ':from': release.status, ':true': true },
+        ),
+        ...(alert ? [messageStateCondition('alert', 'alert', alert.state)] : []),
       ];
-      items.push(
-        {
-          Update: {
-            TableName: this.table,
-            Key: keys.draftee(release.activationId, release.memberId),
-            UpdateExpression: `SET #status = :released, #open = :false, reason = :why${cancel
-              .map((_, i) => `, outbox.#c${i}.#state = :cancelled`)
-              .join('')} REMOVE gsi1pk, gsi1sk`,
-            ConditionExpression: ['#status = :from AND #open = :true', ...asRead].join(' AND '),
-            ExpressionAttributeNames: cancel.length || alert ? { ...names, '#state': 'state' } : names,
-            ExpressionAttributeValues: {
-              ':released': 'released',
-              ':false': false,
-              ':true': true,
-              ':from': release.status,
-              ':why': 'opted out of SMS',
-              ...(cancel.length ? { ':cancelled': 'cancelled' } : {}),
-              ...(alert ? { ':alertState': alert.state } : {}),
-            },
-          },
-        },
-        ...this.counters(release, delta),
-      );
+      tx.addUnit({
+        parts: [
+          updatePart('release', this.table, this.drafteeKey(release), {
+            set: [
+              clause(
+                '#status = :released, #open = :false, reason = :why',
+                { '#status': 'status', '#open': 'open' },
+                { ':released': 'released', ':false': false, ':why': 'opted out of SMS' },
+              ),
+              ...cancelQueuedClauses(release.outbox),
+            ],
+            remove: ['gsi1pk', 'gsi1sk'],
+            condition: asRead,
+          }),
+        ],
+        counters: [this.counters(release, delta)],
+      });
     }
-    const result = await transactWrite(this.doc, items);
+    const result = await tx.commit();
     if (result.ok) return 'applied';
-    if (result.failed.some((f) => f.index === 0)) return 'replayed';
+    if (result.failedOn('inbound')) return 'replayed';
     // The draftee moved after it was read (a reply, or its alert settled): read it and try again.
-    if (release && result.failed.some((f) => f.index === RELEASE_INDEX)) return 'stale';
-    throw new Error(`opt-out failed: ${JSON.stringify(result.failed.map((f) => [f.index, f.code]))}`);
+    if (release && result.failedOn('release')) return 'stale';
+    throw new Error(describeFailure('opt-out', result));
   }
 
-  private counters(draftee: Draftee, delta: Partial<Counts>): TransactItem[] {
-    return teamCounterUpdate(this.table, draftee.activationId, draftee.teamId, delta);
+  private counters(draftee: Draftee, delta: Partial<Counts>) {
+    return teamCounters(draftee.activationId, draftee.teamId, delta);
+  }
+
+  private drafteeKey(draftee: Pick<Draftee, 'activationId' | 'memberId'>) {
+    return keys.draftee(draftee.activationId, draftee.memberId);
   }
 
   private inboundItem(inbound: Inbound) {
@@ -334,10 +337,15 @@ export class DynamoCheckInRepository implements CheckInRepository {
   private inboundPut(inbound: Inbound) {
     return inboundPut(this.table, inbound);
   }
+}
 
-  private loosePut(id: string, phone: string, message: OutboxMessage) {
-    return looseSmsPut(this.table, id, phone, message);
-  }
+/** A clause of an update with the names and values it uses. */
+function clause(
+  expression: string,
+  names: Record<string, string> = {},
+  values: Record<string, unknown> = {},
+): UpdateClause {
+  return { expression, names, values };
 }
 
 /** The conditional put that remembers an inbound message id: a replay fails it. */
@@ -349,24 +357,6 @@ export function inboundPut(table: string, inbound: Inbound) {
       type: 'inbound',
       receivedAt: inbound.at,
       expiresAt: epochSeconds(inbound.at) + INBOUND_TTL_SECONDS,
-    },
-    ConditionExpression: 'attribute_not_exists(pk)',
-  };
-}
-
-/**
- * The conditional put of an SMS that belongs to no activation, under a fixed id: the stream
- * consumer sends it once; a second put of the same id fails its condition.
- */
-export function looseSmsPut(table: string, id: string, phone: string, message: OutboxMessage) {
-  return {
-    TableName: table,
-    Item: {
-      ...keys.looseSms(id),
-      type: 'sms',
-      phone,
-      outbox: { reply: message },
-      expiresAt: epochSeconds(message.queuedAt) + LOOSE_TTL_SECONDS,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   };

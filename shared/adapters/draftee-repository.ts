@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import type { Activation, Counts, Draftee, OutboxMessage } from '../domain/activation';
+import { messageNotInStateCondition, updatePart } from '../outbox/dynamo-entries';
 import { cancelClauses, notQueuedCondition, queueClause, type UpdateClause } from '../outbox/dynamo-outbox';
 import { keys } from '../table';
 import { drafteePut, teamCounters } from './activation-records';
@@ -164,8 +165,8 @@ export class DynamoDrafteeRepository implements DrafteeRepository {
   }
 
   /**
-   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`),
-   * moving their teams' counters with them.
+   * Marks silent draftees `noResponse` (only those still silent and alerted before `cutoff`, and
+   * whose alert has not failed), moving their teams' counters with them.
    */
   async markNoResponse(
     activationId: string,
@@ -175,24 +176,24 @@ export class DynamoDrafteeRepository implements DrafteeRepository {
     const units = silent.map(
       (d): TransactionUnit => ({
         parts: [
-          {
-            label: 'noResponse',
-            item: {
-              Update: {
-                TableName: this.table,
-                Key: keys.draftee(activationId, d.memberId),
-                UpdateExpression: 'SET #status = :silent',
-                ConditionExpression: '#status = :drafted AND #open = :true AND alertedAt <= :cutoff',
-                ExpressionAttributeNames: { '#status': 'status', '#open': 'open' },
-                ExpressionAttributeValues: {
-                  ':silent': 'noResponse',
-                  ':drafted': 'drafted',
-                  ':true': true,
-                  ':cutoff': cutoff,
-                },
+          updatePart('noResponse', this.table, keys.draftee(activationId, d.memberId), {
+            set: [
+              {
+                expression: '#status = :silent',
+                names: { '#status': 'status' },
+                values: { ':silent': 'noResponse' },
               },
-            },
-          },
+            ],
+            condition: [
+              {
+                expression: '#status = :drafted AND #open = :true AND alertedAt <= :cutoff',
+                names: { '#status': 'status', '#open': 'open' },
+                values: { ':drafted': 'drafted', ':true': true, ':cutoff': cutoff },
+              },
+              // One whose alert failed meanwhile already counts in the shortfall: not as silent too.
+              messageNotInStateCondition('alert', 'alert', 'failed'),
+            ],
+          }),
         ],
         counters: [teamCounters(activationId, d.teamId, { noResponse: 1 })],
       }),

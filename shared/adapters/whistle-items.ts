@@ -1,7 +1,7 @@
 import type { WhistleStatus } from '../domain/whistle';
+import { looseSmsPut } from '../outbox/dynamo-entries';
 import { queue } from '../outbox/port';
 import { keys } from '../table';
-import { looseSmsPut } from './check-in-repository';
 import type { Item, TransactItem } from './dynamo';
 import { describeFailure, type Transaction, type TransactionOutcome } from './transaction';
 import type { WhistleMessage } from './whistle-messages';

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Locale, WhistleSms } from '../domain/sms';
+import { looseSmsPut } from '../outbox/dynamo-entries';
 import { queue } from '../outbox/port';
-import { looseSmsPut } from './check-in-repository';
 import { chunk, describeFailure, TRANSACTION_ITEMS, Transaction } from './transaction';
 
 /** One SMS a whistle sends. `id` is stable, so queueing it again sends nothing twice. */

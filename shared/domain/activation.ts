@@ -229,3 +229,23 @@ export function shortfall(quota: number, counts: Counts): number {
   const standing = counts.drafted - counts.declined - counts.noResponse - counts.failed;
   return Math.max(0, quota - standing);
 }
+
+/**
+ * The provider refused the person's alert, or reported it undelivered: they were never reached,
+ * so they count in the team's shortfall at once, without waiting for the no-response timeout.
+ */
+export function alertFailed(d: Pick<Draftee, 'outbox'>): boolean {
+  return d.outbox.alert?.state === 'failed';
+}
+
+/**
+ * A team's shortfall from its people, each counted out once: declined, silent, or never reached.
+ * Agrees with `shortfall` over the counters whenever nobody is both unreached and declined or
+ * silent; someone who is (a failed receipt after a "2") is taken out once here.
+ */
+export function shortfallOf(quota: number, draftees: readonly Pick<Draftee, 'status' | 'outbox'>[]): number {
+  const standing = draftees.filter(
+    (d) => d.status !== 'released' && d.status !== 'declined' && d.status !== 'noResponse' && !alertFailed(d),
+  ).length;
+  return Math.max(0, quota - standing);
+}

@@ -3,7 +3,7 @@ import type { Clock } from '../adapters/clock';
 import type { DrafteeRepository } from '../adapters/draftee-repository';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
-import { type Activation, countsOf, type Draftee, shortfall } from '../domain/activation';
+import { type Activation, alertFailed, type Draftee, shortfallOf } from '../domain/activation';
 import { alertFor, reminderFor, shortfallFor } from '../domain/messages';
 import { chinaDay } from '../domain/roster';
 import { rankReserves, reservePool } from '../domain/team-formation';
@@ -42,6 +42,15 @@ export type SweepStats = {
 const BACKFILL_BATCH = 60;
 
 /**
+ * Alerted, open and not yet answered: the people a reminder and then `noResponse` are for. One
+ * whose alert failed is not among them: the failure already counts them in the team's
+ * shortfall, and the backfill replaces them; marking them silent as well would replace them twice.
+ */
+function awaitingReply(d: Draftee): boolean {
+  return d.open && d.status === 'drafted' && Boolean(d.alertedAt) && !alertFailed(d);
+}
+
+/**
  * Chases silence. For every open activation: silent people get one reminder, then become
  * `noResponse`; a team below its quota calls its ranked reserves in until the quota is met or
  * the reserves run out, and its leader is told what is missing. Safe to run twice at once and
@@ -57,11 +66,14 @@ export function makeSweeper(ports: SweepPorts) {
     now: string,
     stats: SweepStats,
   ): Promise<void> {
-    const counts = new Map<string, ReturnType<typeof countsOf>>();
-    for (const team of activation.teams)
-      counts.set(team.teamId, countsOf(draftees.filter((d) => d.teamId === team.teamId)));
     const short = activation.teams
-      .map((t) => ({ team: t, missing: shortfall(t.quota, counts.get(t.teamId) ?? countsOf([])) }))
+      .map((t) => ({
+        team: t,
+        missing: shortfallOf(
+          t.quota,
+          draftees.filter((d) => d.teamId === t.teamId),
+        ),
+      }))
       .filter((s) => s.missing > 0);
     if (!short.length) return;
 
@@ -153,7 +165,7 @@ export function makeSweeper(ports: SweepPorts) {
     const at = now.toISOString();
     let draftees = await activations.listDraftees(activation.activationId);
     const silentFor = (d: Draftee) => (d.alertedAt ? (now.getTime() - Date.parse(d.alertedAt)) / 1000 : 0);
-    const silent = draftees.filter((d) => d.open && d.status === 'drafted' && d.alertedAt);
+    const silent = draftees.filter(awaitingReply);
 
     const overdue = silent.filter((d) => silentFor(d) >= ports.noResponseAfterSeconds);
     if (overdue.length) {

@@ -1,52 +1,15 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { drafteeItem } from '../../../../shared/adapters/activation-records';
-import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
-import { DynamoCheckInRepository } from '../../../../shared/adapters/check-in-repository';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../../../shared/domain/access';
-import type { Activation, Draftee } from '../../../../shared/domain/activation';
+import { type Activation, countsOf, type Draftee } from '../../../../shared/domain/activation';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../../shared/domain/errors';
-import { keys } from '../../../../shared/table';
 import { makeCheckInUseCases } from '../../../../shared/use-cases/check-in';
-import '../../support/aws-matchers';
+import { type CheckInWrite, FakeCheckIns } from '../../support/fake-check-ins';
 
-const TABLE = 'pingji-test';
 const ACTIVATION = '01jd0000000000000000000aaa';
 const PHONE = '+8613800138000';
 const MEMBER = 'm1';
 const NOW = '2025-11-22T08:20:00.000Z';
 const SENT_AT = '2025-11-22T08:19:58.000Z';
-
-const ddb = mockClient(DynamoDBDocumentClient);
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-let now = new Date(NOW);
-const checkIn = makeCheckInUseCases({
-  checkIns: new DynamoCheckInRepository(doc, TABLE),
-  activations: new DynamoActivationRepository(doc, TABLE),
-  clock: { now: () => now },
-});
-
-beforeEach(() => {
-  ddb.reset();
-  now = new Date(NOW);
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 function aDraftee(overrides: Partial<Draftee> = {}): Draftee {
   return {
@@ -99,171 +62,156 @@ function anActivation(overrides: Partial<Activation> = {}): Activation {
   };
 }
 
-const stored = (d: Draftee) => drafteeItem(d, '2025-11-22T08:00:00.000Z');
+let now: Date;
+let checkIns: FakeCheckIns;
+const activations = new Map<string, Activation>();
+let activationReads = 0;
+let checkIn: ReturnType<typeof makeCheckInUseCases>;
 
-/** The phone's open call-out, as the open-phone index returns it. */
-function openCallout(d: Draftee | undefined) {
-  ddb.on(QueryCommand).resolves({ Items: d ? [stored(d)] : [] });
-}
-
-function phoneEntry(smsOptOut = false) {
-  ddb.on(GetCommand, { Key: keys.phone(PHONE) }).resolves({
-    Item: { ...keys.phone(PHONE), phone: PHONE, memberId: MEMBER, communityId: 'dongguan', smsOptOut },
+beforeEach(() => {
+  now = new Date(NOW);
+  checkIns = new FakeCheckIns();
+  activations.clear();
+  activationReads = 0;
+  checkIn = makeCheckInUseCases({
+    checkIns,
+    activations: {
+      get: async (id) => {
+        activationReads++;
+        return activations.get(id);
+      },
+    },
+    clock: { now: () => now },
   });
-}
-
-const cancelled = (...codes: string[]) =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled [${codes.join(', ')}]`,
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
-
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
-/** The items of each transaction sent, in order. */
-const transactions = (): TransactItems[] =>
-  ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+});
 
 const reply = (body: string, inboundMessageId = 'in-1', receivedAt: string | undefined = SENT_AT) =>
   checkIn.reply({ from: PHONE, body, inboundMessageId, receivedAt });
 
-/** The ADD of a team's counters in a transaction, as `{counter: delta}`. */
-function counterMoves(items: TransactItems): Record<string, number> {
-  const team = keys.team(ACTIVATION, 'dg01');
-  const update = items.find((i) => i.Update?.Key?.pk === team.pk && i.Update.Key.sk === team.sk)?.Update;
-  if (!update) return {};
-  const names = update.ExpressionAttributeNames ?? {};
-  const values: Record<string, unknown> = update.ExpressionAttributeValues ?? {};
-  return Object.fromEntries(
-    Object.entries(names).map(([alias, name]) => {
-      const value = values[alias.replace('#', ':')];
-      return [name, typeof value === 'number' ? value : Number.NaN];
-    }),
-  );
-}
+const phoneEntry = (smsOptOut = false) =>
+  checkIns.withPhone({ phone: PHONE, memberId: MEMBER, communityId: 'dongguan', smsOptOut });
 
-const drafteeUpdate = (items: TransactItems) => {
-  const key = keys.draftee(ACTIVATION, MEMBER);
-  return items.find((i) => i.Update?.Key?.pk === key.pk && i.Update.Key.sk === key.sk)?.Update;
-};
+const stored = () => checkIns.draftee(ACTIVATION, MEMBER);
+/** The team's counters as they stand for what is stored: what the port moves with each write. */
+const counts = () => countsOf([...checkIns.draftees.values()]);
+const writesOf = <K extends CheckInWrite['op']>(op: K) =>
+  checkIns.writes.filter((w): w is Extract<CheckInWrite, { op: K }> => w.op === op);
 
 describe('reply: a status reply', () => {
-  it('"1 30" writes the inbound id, the draftee, the counters and the acknowledgement in one transaction', async () => {
-    openCallout(aDraftee());
-    ddb.on(TransactWriteCommand).resolves({});
+  it('"1 30" writes the inbound id, the draftee, the counters and the acknowledgement in one write', async () => {
+    checkIns.withDraftees(aDraftee());
 
     const outcome = await reply('1 30');
 
     expect(outcome).toBe('applied');
-    const [items, ...more] = transactions();
-    expect(more).toEqual([]);
-    expect(items?.[0]?.Put).toMatchObject({
-      Item: { ...keys.inbound('in-1'), receivedAt: NOW },
-      ConditionExpression: 'attribute_not_exists(pk)',
+    expect(checkIns.writes).toEqual([
+      {
+        op: 'status',
+        memberId: MEMBER,
+        from: 'drafted',
+        to: 'confirmed',
+        at: NOW,
+        replyAt: SENT_AT,
+        inbound: { id: 'in-1', at: NOW },
+        etaMinutes: 30,
+        reason: undefined,
+        ack: {
+          key: expect.stringMatching(/^ack-/),
+          message: expect.objectContaining({
+            kind: 'ack',
+            state: 'queued',
+            body: expect.stringContaining('您约30分钟后到'),
+          }),
+        },
+      },
+    ]);
+    expect(checkIns.inbound.has('in-1')).toBe(true);
+    expect(stored()).toMatchObject({
+      status: 'confirmed',
+      etaMinutes: 30,
+      respondedAt: NOW,
+      lastReplyAt: SENT_AT,
     });
-    const update = items && drafteeUpdate(items);
-    expect(update?.ConditionExpression).toContain('#status = :from');
-    expect(update?.ConditionExpression).toContain('lastReplyAt <= :replyAt');
-    expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':to': 'confirmed',
-      ':from': 'drafted',
-      ':at': NOW,
-      ':replyAt': SENT_AT,
-      ':eta': 30,
-      ':ack': { kind: 'ack', state: 'queued', body: expect.stringContaining('您约30分钟后到') },
-    });
-    expect(items && counterMoves(items)).toEqual({ confirmed: 1 });
+    expect(counts()).toMatchObject({ confirmed: 1, declined: 0 });
   });
 
-  it('"2 在外地" after a confirmation moves the counters from confirmed to declined and keeps the reason', async () => {
-    openCallout(aDraftee({ status: 'confirmed', etaMinutes: 10, lastReplyAt: '2025-11-22T08:10:00.000Z' }));
-    ddb.on(TransactWriteCommand).resolves({});
+  it('"2 在外地" after a confirmation moves the person from confirmed to declined and keeps the reason', async () => {
+    checkIns.withDraftees(
+      aDraftee({ status: 'confirmed', etaMinutes: 10, lastReplyAt: '2025-11-22T08:10:00.000Z' }),
+    );
 
     const outcome = await reply('2 在外地');
 
     expect(outcome).toBe('applied');
-    const items = transactions()[0] ?? [];
-    const update = drafteeUpdate(items);
-    expect(update?.UpdateExpression).toMatch(/REMOVE etaMinutes$/);
-    expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':to': 'declined',
-      ':from': 'confirmed',
-      ':reason': '在外地',
-      ':ack': { body: expect.stringContaining('您本次不能参加') },
+    const [write] = writesOf('status');
+    expect(write).toMatchObject({
+      from: 'confirmed',
+      to: 'declined',
+      reason: '在外地',
+      etaMinutes: undefined,
+      ack: { message: { body: expect.stringContaining('您本次不能参加') } },
     });
-    expect(counterMoves(items)).toEqual({ confirmed: -1, declined: 1 });
+    expect(stored()).toMatchObject({ status: 'declined', reason: '在外地' });
+    expect(stored()?.etaMinutes).toBeUndefined();
+    expect(counts()).toMatchObject({ confirmed: 0, declined: 1 });
   });
 
   it('a replayed inbound id is refused whole: "replayed", nothing else written', async () => {
-    openCallout(aDraftee());
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
+    checkIns.withDraftees(aDraftee());
+    checkIns.inbound.add('in-1');
 
     const outcome = await reply('1');
 
     expect(outcome).toBe('replayed');
-    expect(transactions()).toHaveLength(1);
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
-    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(checkIns.attempts.applyStatus).toBe(1);
+    expect(checkIns.writes).toEqual([]);
+    expect(checkIns.reads.getDraftee).toBe(0);
+    expect(stored()?.status).toBe('drafted');
   });
 
   it('when another reply moved the person first, reads them again and applies from where they now stand', async () => {
-    openCallout(aDraftee());
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None'))
-      .resolves({});
-    ddb
-      .on(GetCommand, { Key: keys.draftee(ACTIVATION, MEMBER) })
-      .resolves({ Item: stored(aDraftee({ status: 'declined', lastReplyAt: '2025-11-22T08:19:00.000Z' })) });
+    checkIns.withDraftees(aDraftee());
+    checkIns.beforeNextWrite(() =>
+      checkIns.move(ACTIVATION, MEMBER, { status: 'declined', lastReplyAt: '2025-11-22T08:19:00.000Z' }),
+    );
 
     const outcome = await reply('3');
 
     expect(outcome).toBe('applied');
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-      Key: keys.draftee(ACTIVATION, MEMBER),
-      ConsistentRead: true,
-    });
-    const [first, second] = transactions();
-    expect(first && counterMoves(first)).toEqual({ arrived: 1 });
-    expect(second && drafteeUpdate(second)?.ExpressionAttributeValues).toMatchObject({
-      ':from': 'declined',
-      ':to': 'arrived',
-    });
-    expect(second && counterMoves(second)).toEqual({ declined: -1, arrived: 1 });
+    expect(checkIns.attempts.applyStatus).toBe(2);
+    expect(checkIns.reads.getDraftee).toBe(1);
+    expect(writesOf('status')).toEqual([expect.objectContaining({ from: 'declined', to: 'arrived' })]);
+    expect(stored()?.status).toBe('arrived');
+    expect(counts()).toMatchObject({ declined: 0, arrived: 1 });
   });
 
   it('when the person arrived meanwhile, a "1" is only remembered: "ignored"', async () => {
-    openCallout(aDraftee());
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None'));
-    ddb
-      .on(GetCommand, { Key: keys.draftee(ACTIVATION, MEMBER) })
-      .resolves({ Item: stored(aDraftee({ status: 'arrived' })) });
-    ddb.on(PutCommand).resolves({});
+    checkIns.withDraftees(aDraftee());
+    checkIns.beforeNextWrite(() => checkIns.move(ACTIVATION, MEMBER, { status: 'arrived' }));
 
     const outcome = await reply('1');
 
     expect(outcome).toBe('ignored');
-    expect(transactions()).toHaveLength(1);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining(keys.inbound('in-1')),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
+    expect(checkIns.attempts.applyStatus).toBe(1);
+    expect(checkIns.writes).toEqual([]);
+    expect(checkIns.inbound.has('in-1')).toBe(true);
+    expect(stored()?.status).toBe('arrived');
   });
 
   it('a late "1" after "3" writes nothing but the inbound id: "ignored"', async () => {
-    openCallout(aDraftee({ status: 'arrived', lastReplyAt: '2025-11-22T08:15:00.000Z' }));
-    ddb.on(PutCommand).resolves({});
+    checkIns.withDraftees(aDraftee({ status: 'arrived', lastReplyAt: '2025-11-22T08:15:00.000Z' }));
 
     const outcome = await reply('1');
 
     expect(outcome).toBe('ignored');
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(checkIns.attempts.applyStatus).toBe(0);
+    expect(checkIns.attempts.recordInbound).toBe(1);
+    expect(checkIns.inbound.has('in-1')).toBe(true);
   });
 
   it('the same late "1", delivered again, is "replayed"', async () => {
-    openCallout(aDraftee({ status: 'arrived' }));
-    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    checkIns.withDraftees(aDraftee({ status: 'arrived' }));
+    checkIns.inbound.add('in-1');
 
     const outcome = await reply('1');
 
@@ -271,53 +219,43 @@ describe('reply: a status reply', () => {
   });
 
   it('a reply sent before the one already applied (older SNS timestamp) is "stale" and changes nothing', async () => {
-    openCallout(aDraftee({ status: 'declined', lastReplyAt: '2025-11-22T08:19:59.000Z' }));
-    ddb.on(PutCommand).resolves({});
+    checkIns.withDraftees(aDraftee({ status: 'declined', lastReplyAt: '2025-11-22T08:19:59.000Z' }));
 
     const outcome = await reply('1', 'in-2', '2025-11-22T08:19:30.000Z');
 
     expect(outcome).toBe('stale');
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining(keys.inbound('in-2')),
-    });
+    expect(checkIns.attempts.applyStatus).toBe(0);
+    expect(checkIns.inbound.has('in-2')).toBe(true);
+    expect(stored()?.status).toBe('declined');
   });
 
   it('without an SNS timestamp the reply is ordered by the time it is handled', async () => {
-    openCallout(aDraftee());
-    ddb.on(TransactWriteCommand).resolves({});
+    checkIns.withDraftees(aDraftee());
 
     await checkIn.reply({ from: PHONE, body: '1', inboundMessageId: 'in-3' });
 
-    expect(drafteeUpdate(transactions()[0] ?? [])?.ExpressionAttributeValues).toMatchObject({
-      ':replyAt': NOW,
-    });
+    expect(writesOf('status')).toEqual([expect.objectContaining({ replyAt: NOW })]);
   });
 });
 
 describe('reply: phones with nothing to answer', () => {
   it('a phone on no roster gets nothing and changes nothing', async () => {
-    openCallout(undefined);
-    ddb.on(GetCommand).resolves({});
-
     const outcome = await reply('1');
 
     expect(outcome).toBe('unknownPhone');
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(checkIns.writes).toEqual([]);
+    expect(checkIns.inbound.size).toBe(0);
   });
 
   it('a sender that is not a phone number is "unknownPhone" without a read', async () => {
     const outcome = await checkIn.reply({ from: 'not-a-phone', body: '1', inboundMessageId: 'in-1' });
 
     expect(outcome).toBe('unknownPhone');
-    expect(ddb.calls()).toEqual([]);
+    expect(checkIns.reads).toEqual({ findOpenByPhone: 0, getPhone: 0, getDraftee: 0 });
   });
 
   it('a rostered phone with no open call-out gets one "no active call-out" SMS, under one id per day', async () => {
-    openCallout(undefined);
     phoneEntry();
-    ddb.on(TransactWriteCommand).resolves({});
 
     const first = await reply('1', 'in-1');
     const second = await reply('3', 'in-2');
@@ -325,154 +263,144 @@ describe('reply: phones with nothing to answer', () => {
     await reply('1', 'in-3');
 
     expect([first, second]).toEqual(['noActiveCallout', 'noActiveCallout']);
-    const loose = transactions().map((items) => items[1]?.Put);
+    // The day's second answer goes under the first one's id, so it is not queued again.
+    const [day1, again, day2] = checkIns.looseIds;
+    expect(again).toBe(day1);
+    expect(day2).not.toBe(day1);
+    const loose = writesOf('loose');
+    expect(loose.map((l) => l.id)).toEqual([day1, day2]);
     expect(loose[0]).toMatchObject({
-      Item: {
-        phone: PHONE,
-        outbox: { reply: { body: expect.stringContaining('目前没有需要您回复的召集') } },
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      phone: PHONE,
+      message: { body: expect.stringContaining('目前没有需要您回复的召集') },
     });
-    expect(loose[1]?.Item?.pk).toBe(loose[0]?.Item?.pk);
-    expect(loose[2]?.Item?.pk).not.toBe(loose[0]?.Item?.pk);
-    expect(transactions().map((items) => items[0]?.Put?.Item?.pk)).toEqual([
-      keys.inbound('in-1').pk,
-      keys.inbound('in-2').pk,
-      keys.inbound('in-3').pk,
-    ]);
+    expect(loose.map((l) => l.inbound.id)).toEqual(['in-1', 'in-3']);
+    expect([...checkIns.inbound]).toEqual(['in-1', 'in-3']);
   });
 
   it('a phone that opted out and has no call-out gets no answer at all', async () => {
-    openCallout(undefined);
     phoneEntry(true);
-    ddb.on(PutCommand).resolves({});
 
     const outcome = await reply('1');
 
     expect(outcome).toBe('ignored');
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(checkIns.writes).toEqual([]);
+    expect(checkIns.attempts.recordInbound).toBe(1);
+    expect(checkIns.inbound.has('in-1')).toBe(true);
   });
 });
 
 describe('reply: noise', () => {
   it('queues the help text once, on the draftee, conditional on no help sent before', async () => {
-    openCallout(aDraftee());
-    ddb.on(TransactWriteCommand).resolves({});
+    checkIns.withDraftees(aDraftee());
 
     const outcome = await reply('🙂');
 
     expect(outcome).toBe('help');
-    const update = transactions()[0]?.[1]?.Update;
-    expect(update?.ConditionExpression).toContain('attribute_not_exists(helpSentAt)');
-    expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':msg': { kind: 'help', body: expect.stringContaining('请回复数字') },
-    });
+    expect(writesOf('help')).toEqual([
+      expect.objectContaining({
+        memberId: MEMBER,
+        message: expect.objectContaining({ kind: 'help', body: expect.stringContaining('请回复数字') }),
+      }),
+    ]);
+    expect(stored()?.helpSentAt).toBe(NOW);
   });
 
   it('after the help was sent, noise is only remembered: "helpAlreadySent"', async () => {
-    openCallout(aDraftee({ helpSentAt: '2025-11-22T08:05:00.000Z' }));
-    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
-    ddb.on(PutCommand).resolves({});
+    checkIns.withDraftees(aDraftee({ helpSentAt: '2025-11-22T08:05:00.000Z' }));
 
     const outcome = await reply('12');
 
     expect(outcome).toBe('helpAlreadySent');
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(checkIns.writes).toEqual([]);
+    expect(checkIns.attempts.recordInbound).toBe(1);
+    expect(checkIns.inbound.has('in-1')).toBe(true);
   });
 });
 
 describe('reply: opting out and in', () => {
-  it('"TD" while drafted: flags phone and member, confirms, releases, and moves every counter the person was in', async () => {
-    openCallout(aDraftee({ status: 'confirmed' }));
+  it('"TD" while drafted: flags phone and member, confirms, releases, and takes the person out of every count', async () => {
+    checkIns.withDraftees(aDraftee({ status: 'confirmed' }));
     phoneEntry();
-    ddb.on(TransactWriteCommand).resolves({});
 
     const outcome = await reply('TD');
 
     expect(outcome).toBe('optedOut');
-    const items = transactions()[0] ?? [];
-    expect(items.map((i) => i.Put?.Item?.pk ?? i.Update?.Key?.pk)).toEqual([
-      keys.inbound('in-1').pk,
-      keys.phone(PHONE).pk,
-      keys.member('dongguan', MEMBER).pk,
-      expect.stringMatching(/^SMS#optout-/),
-      keys.draftee(ACTIVATION, MEMBER).pk,
-      keys.team(ACTIVATION, 'dg01').pk,
+    expect(writesOf('optOut')).toEqual([
+      expect.objectContaining({
+        optOut: true,
+        inbound: { id: 'in-1', at: NOW },
+        confirmation: {
+          id: expect.stringMatching(/^optout-/),
+          message: expect.objectContaining({ body: expect.stringContaining('已退订') }),
+        },
+        released: MEMBER,
+      }),
     ]);
-    expect(items[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':v': true });
-    expect(items[3]?.Put?.Item).toMatchObject({
-      outbox: { reply: { body: expect.stringContaining('已退订') } },
-    });
-    expect(drafteeUpdate(items)?.UpdateExpression).toContain('REMOVE gsi1pk, gsi1sk');
-    expect(counterMoves(items)).toEqual({
-      confirmed: -1,
-      released: 1,
-      drafted: -1,
-      alerted: -1,
-      delivered: -1,
-    });
+    expect(checkIns.phones.get(PHONE)?.smsOptOut).toBe(true);
+    expect(checkIns.memberOptOut.get(MEMBER)).toBe(true);
+    expect(stored()).toMatchObject({ status: 'released', open: false, reason: 'opted out of SMS' });
+    expect(counts()).toMatchObject({ confirmed: 0, released: 1, drafted: 0, alerted: 0, delivered: 0 });
   });
 
   it('"TD" while the alert is being settled: reads the person again and releases them as they now are', async () => {
-    openCallout(aDraftee({ alertedAt: undefined, deliveredAt: undefined }));
+    checkIns.withDraftees(aDraftee({ alertedAt: undefined, deliveredAt: undefined }));
     phoneEntry();
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'None', 'None', 'ConditionalCheckFailed', 'None'))
-      .resolves({});
-    ddb.on(GetCommand, { Key: keys.draftee(ACTIVATION, MEMBER) }).resolves({ Item: stored(aDraftee()) });
+    checkIns.beforeNextWrite(() =>
+      checkIns.move(ACTIVATION, MEMBER, {
+        alertedAt: '2025-11-22T08:00:05.000Z',
+        deliveredAt: '2025-11-22T08:00:06.000Z',
+      }),
+    );
 
     const outcome = await reply('TD');
 
     expect(outcome).toBe('optedOut');
-    const [first, second] = transactions();
-    expect(drafteeUpdate(first ?? [])?.ConditionExpression).toContain('attribute_not_exists(alertedAt)');
-    expect(counterMoves(first ?? [])).toEqual({ released: 1, drafted: -1 });
-    expect(drafteeUpdate(second ?? [])?.ConditionExpression).toContain('attribute_exists(alertedAt)');
-    expect(counterMoves(second ?? [])).toEqual({ released: 1, drafted: -1, alerted: -1, delivered: -1 });
+    expect(checkIns.attempts.setOptOut).toBe(2);
+    expect(checkIns.reads.getDraftee).toBe(1);
+    expect(writesOf('optOut')).toEqual([expect.objectContaining({ released: MEMBER })]);
+    expect(stored()).toMatchObject({ status: 'released', alertedAt: '2025-11-22T08:00:05.000Z' });
+    expect(counts()).toMatchObject({ released: 1, drafted: 0, alerted: 0, delivered: 0 });
   });
 
   it('"TD" from someone stood down meanwhile still opts them out, releasing nobody', async () => {
-    openCallout(aDraftee());
+    checkIns.withDraftees(aDraftee());
     phoneEntry();
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'None', 'None', 'ConditionalCheckFailed', 'None'))
-      .resolves({});
-    ddb
-      .on(GetCommand, { Key: keys.draftee(ACTIVATION, MEMBER) })
-      .resolves({ Item: stored(aDraftee({ open: false })) });
+    checkIns.beforeNextWrite(() => checkIns.move(ACTIVATION, MEMBER, { open: false }));
 
     const outcome = await reply('TD');
 
     expect(outcome).toBe('optedOut');
-    expect(transactions()[1]).toHaveLength(4);
+    expect(checkIns.attempts.setOptOut).toBe(2);
+    expect(writesOf('optOut')).toEqual([expect.objectContaining({ optOut: true, released: undefined })]);
+    expect(checkIns.phones.get(PHONE)?.smsOptOut).toBe(true);
+    expect(stored()?.status).toBe('drafted');
   });
 
   it('"START" clears the flag and confirms, releasing nobody', async () => {
     phoneEntry(true);
-    ddb.on(TransactWriteCommand).resolves({});
 
     const outcome = await reply('START');
 
     expect(outcome).toBe('optedIn');
-    const items = transactions()[0] ?? [];
-    expect(items).toHaveLength(4);
-    expect(items[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':v': false });
-    expect(items[3]?.Put?.Item).toMatchObject({
-      outbox: { reply: { body: expect.stringContaining('已恢复') } },
-    });
-    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(writesOf('optOut')).toEqual([
+      expect.objectContaining({
+        optOut: false,
+        confirmation: expect.objectContaining({
+          message: expect.objectContaining({ body: expect.stringContaining('已恢复') }),
+        }),
+        released: undefined,
+      }),
+    ]);
+    expect(checkIns.phones.get(PHONE)?.smsOptOut).toBe(false);
+    expect(checkIns.reads.findOpenByPhone).toBe(0);
   });
 
   it('"退订" from a phone on no roster changes nothing', async () => {
-    ddb.on(GetCommand).resolves({});
-
     const outcome = await reply('退订');
 
     expect(outcome).toBe('unknownPhone');
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(checkIns.attempts.setOptOut).toBe(0);
+    expect(checkIns.writes).toEqual([]);
   });
 });
 
@@ -480,36 +408,38 @@ describe('manual check-in', () => {
   const commander: Principal = { sub: 'cmd-1', groups: ['commander'], communities: ['dongguan'] };
   const planner: Principal = { sub: 'pl-1', groups: ['planner'], communities: ['dongguan'] };
 
-  function activationIs(activation: Activation | undefined) {
-    ddb.on(GetCommand, { Key: keys.activation(ACTIVATION) }).resolves({
-      Item: activation ? { ...keys.activation(ACTIVATION), type: 'activation', ...activation } : undefined,
-    });
-  }
-  function drafteeIs(...draftees: (Draftee | undefined)[]) {
-    const get = ddb.on(GetCommand, { Key: keys.draftee(ACTIVATION, MEMBER) });
-    for (const d of draftees) get.resolvesOnce({ Item: d ? stored(d) : undefined });
-  }
+  const activationIs = (activation: Activation | undefined) => {
+    if (activation) activations.set(ACTIVATION, activation);
+    else activations.delete(ACTIVATION);
+  };
 
-  it('moves the person with the same transaction as a reply and returns them as the board shows them', async () => {
+  it('moves the person with the same write as a reply and returns them as the board shows them', async () => {
     activationIs(anActivation());
-    drafteeIs(aDraftee(), aDraftee({ status: 'confirmed', respondedAt: NOW }));
-    ddb.on(TransactWriteCommand).resolves({});
+    checkIns.withDraftees(aDraftee());
 
     const member = await checkIn.manual(commander, ACTIVATION, { memberId: MEMBER, status: 'confirmed' });
 
     expect(member).toMatchObject({ memberId: MEMBER, name: '王伟', status: 'confirmed', respondedAt: NOW });
-    const items = transactions()[0] ?? [];
-    expect(items[0]?.Put).toBeUndefined();
-    expect(counterMoves(items)).toEqual({ confirmed: 1 });
+    expect(writesOf('status')).toEqual([
+      expect.objectContaining({
+        from: 'drafted',
+        to: 'confirmed',
+        inbound: undefined,
+        ack: expect.objectContaining({ key: expect.stringMatching(/^manual-/) }),
+      }),
+    ]);
+    expect(counts()).toMatchObject({ confirmed: 1 });
   });
 
   it('refuses a planner (403) before reading the person', async () => {
     activationIs(anActivation());
+    checkIns.withDraftees(aDraftee());
 
     await expect(
       checkIn.manual(planner, ACTIVATION, { memberId: MEMBER, status: 'arrived' }),
     ).rejects.toThrow(ForbiddenError);
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(activationReads).toBe(1);
+    expect(checkIns.reads.getDraftee).toBe(0);
   });
 
   it('404 for an unknown activation, and for a member not on it', async () => {
@@ -518,15 +448,14 @@ describe('manual check-in', () => {
     await expect(unknownActivation).rejects.toThrow(NotFoundError);
 
     activationIs(anActivation());
-    drafteeIs(undefined);
     const notDrafted = checkIn.manual(commander, ACTIVATION, { memberId: MEMBER, status: 'arrived' });
     await expect(notDrafted).rejects.toThrow(NotFoundError);
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(checkIns.attempts.applyStatus).toBe(0);
   });
 
   it('409 INVALID_TRANSITION from arrived to confirmed, naming where the person stands', async () => {
     activationIs(anActivation());
-    drafteeIs(aDraftee({ status: 'arrived' }));
+    checkIns.withDraftees(aDraftee({ status: 'arrived' }));
 
     const error = await checkIn
       .manual(commander, ACTIVATION, { memberId: MEMBER, status: 'confirmed' })
@@ -537,25 +466,28 @@ describe('manual check-in', () => {
       code: 'INVALID_TRANSITION',
       details: [expect.objectContaining({ from: 'arrived' })],
     });
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(checkIns.attempts.applyStatus).toBe(0);
   });
 
   it('409 ACTIVATION_CLOSED after stand-down', async () => {
     activationIs(anActivation({ status: 'stoodDown', endedAt: NOW }));
+    checkIns.withDraftees(aDraftee());
 
     await expect(
       checkIn.manual(commander, ACTIVATION, { memberId: MEMBER, status: 'confirmed' }),
     ).rejects.toMatchObject({ status: 409, code: 'ACTIVATION_CLOSED' });
+    expect(checkIns.writes).toEqual([]);
   });
 
   it('409 CONCURRENT_UPDATE when a reply made the change impossible meanwhile', async () => {
     activationIs(anActivation());
-    drafteeIs(aDraftee(), aDraftee({ status: 'arrived' }), aDraftee({ status: 'arrived' }));
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    checkIns.withDraftees(aDraftee());
+    checkIns.beforeNextWrite(() => checkIns.move(ACTIVATION, MEMBER, { status: 'arrived' }));
 
     await expect(
       checkIn.manual(commander, ACTIVATION, { memberId: MEMBER, status: 'declined' }),
     ).rejects.toMatchObject({ status: 409, code: 'CONCURRENT_UPDATE' });
-    expect(transactions()).toHaveLength(1);
+    expect(checkIns.attempts.applyStatus).toBe(1);
+    expect(stored()?.status).toBe('arrived');
   });
 });

@@ -187,3 +187,122 @@ describe('backfill and the until-date of an absence', () => {
     expect(stats.backfilled).toBe(1);
   });
 });
+
+/** Draftee writes the sweep makes, recorded: who was reminded, marked silent, and which notices went. */
+class RecordedDrafteeWrites implements DrafteeRepository {
+  readonly reminded: string[] = [];
+  readonly silenced: string[] = [];
+  readonly notices: { memberId: string; key: string; body: string }[] = [];
+  insertDraftees = notHere('insertDraftees');
+  closeDraftees = notHere('closeDraftees');
+  async queueReminders(_a: string, reminders: readonly { memberId: string }[]): Promise<number> {
+    this.reminded.push(...reminders.map((r) => r.memberId));
+    return reminders.length;
+  }
+  async markNoResponse(_a: string, silent: readonly { memberId: string }[]): Promise<number> {
+    this.silenced.push(...silent.map((d) => d.memberId));
+    return silent.length;
+  }
+  async queueOnce(_a: string, memberId: string, key: string, message: { body: string }): Promise<boolean> {
+    if (this.notices.some((n) => n.memberId === memberId && n.key === key)) return false;
+    this.notices.push({ memberId, key, body: message.body });
+    return true;
+  }
+}
+
+describe('backfill after a failed delivery', () => {
+  const roster = [
+    aMember({ memberId: 'm01', phone: '+8613800000001', roles: ['gridLeader'], partyMember: true }),
+    aMember({ memberId: 'm02', phone: '+8613800000002' }),
+    aMember({ memberId: 'm03', phone: '+8613800000003' }),
+    aMember({ memberId: 'm04', phone: '+8613800000004' }),
+    aMember({ memberId: 'm05', phone: '+8613800000005' }),
+  ];
+  const alert = (over: Partial<Draftee['outbox'][string]>): Draftee['outbox'] => ({
+    alert: {
+      kind: 'alert',
+      body: '【平急】…',
+      state: 'sent',
+      queuedAt: NOW.toISOString(),
+      attempts: 1,
+      ...over,
+    },
+  });
+  // A team of three: the leader, one who confirmed, and one whose alert did not reach the phone.
+  const undelivered = () =>
+    drafted('m03', {
+      status: 'drafted',
+      outbox: alert({ state: 'failed', receipt: 'failed', messageId: 'p-3', error: 'undelivered: MK:0012' }),
+    });
+  const refusedAtSend = () =>
+    drafted('m03', {
+      status: 'drafted',
+      alertedAt: undefined,
+      outbox: alert({ state: 'failed', error: 'refused: InvalidNumber' }),
+    });
+
+  function sweeperOver(draftees: Draftee[], at: Date) {
+    const activations = new OneActivation(draftees);
+    const writes = new RecordedDrafteeWrites();
+    const sweeper = makeSweeper({
+      activations,
+      draftees: writes,
+      outbox: new FakeOutbox(),
+      members: new OneRoster(roster),
+      structure: new OneStructure(),
+      clock: { now: () => at },
+      realertAfterSeconds: 600,
+      noResponseAfterSeconds: 1200,
+    });
+    return { sweeper, activations, writes };
+  }
+  const team = (third: Draftee) => [drafted('m01', { leader: true }), drafted('m02', {}), third];
+
+  it('replaces a person whose receipt said undelivered at the next sweep, long before the no-response timeout', async () => {
+    const { sweeper, activations, writes } = sweeperOver(
+      team(undelivered()),
+      new Date(NOW.getTime() + 30_000),
+    );
+
+    const stats = await sweeper.sweep();
+
+    expect(activations.backfilled).toEqual(['m04']);
+    expect(stats).toMatchObject({ backfilled: 1, reminded: 0, silenced: 0 });
+    // The leader hears of the gap as for any other shortfall.
+    expect(writes.notices).toEqual([
+      { memberId: 'm01', key: expect.stringMatching(/^shortfall-0-1-/), body: expect.any(String) },
+    ]);
+  });
+
+  it('replaces a person whose number the provider refused at the send', async () => {
+    const { sweeper, activations } = sweeperOver(team(refusedAtSend()), NOW);
+
+    await sweeper.sweep();
+
+    expect(activations.backfilled).toEqual(['m04']);
+  });
+
+  it('once replaced, the unreached person is neither reminded nor marked silent, and nobody more is called', async () => {
+    // Past both timeouts, with the reserve already on the team.
+    const later = new Date(NOW.getTime() + 3600_000);
+    const reserve = drafted('m04', { status: 'drafted', source: 'reserve', alertedAt: later.toISOString() });
+    const { sweeper, activations, writes } = sweeperOver([...team(undelivered()), reserve], later);
+
+    const stats = await sweeper.sweep();
+
+    expect(writes.reminded).toEqual([]);
+    expect(writes.silenced).toEqual([]);
+    expect(activations.backfilled).toEqual([]);
+    expect(stats.backfilled).toBe(0);
+  });
+
+  it('someone unreached and also marked silent (a receipt after the timeout) is replaced once, not twice', async () => {
+    const reserve = drafted('m04', { status: 'drafted', source: 'reserve' });
+    const both = { ...undelivered(), status: 'noResponse' as const };
+    const { sweeper, activations } = sweeperOver([...team(both), reserve], NOW);
+
+    await sweeper.sweep();
+
+    expect(activations.backfilled).toEqual([]);
+  });
+});

@@ -71,6 +71,7 @@ function gridSummary(communityId: string, gridId: string, seed: number): GridSum
     teams: 1,
     teamsMet: confirmed >= 6 ? 1 : 0,
     histogram,
+    whistlesRaised: 0,
   };
 }
 

@@ -92,7 +92,7 @@ export function WhistleReport(props: { section: Report['whistles'] }) {
               </tbody>
             </table>
           </div>
-          <div class="report-lists">
+          <div class="whistle-tables">
             <div>
               <h3>{t('whistleByGrid')}</h3>
               <div class="table-scroll">

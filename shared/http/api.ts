@@ -14,7 +14,7 @@ import type { Principal } from '../domain/access';
 import { AppError, PayloadTooLargeError, ValidationError } from '../domain/errors';
 import { parseWith } from '../domain/validation';
 import { logger, metrics, tracer } from '../observability';
-import { principalFromClaims } from './claims';
+import { claimNamesFromEnv, principalFromClaims } from './claims';
 import type { AuditInput, AuditSpec, RouteDef } from './routes';
 
 /** The HTTP API's event, with what the middleware adds to it. */
@@ -184,11 +184,13 @@ export function bodyReader(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> 
 
 /** Reads the claims API Gateway's JWT authorizer verified; 401 when a protected route has none. */
 export function authenticate(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> {
+  // Read at cold start: a malformed claim name fails the start, not the first request.
+  const names = claimNamesFromEnv();
   return {
     before: (request) => {
       const claims = request.event.requestContext?.authorizer?.jwt?.claims;
       if (!route.auth && !claims) return;
-      request.event.principal = principalFromClaims(claims);
+      request.event.principal = principalFromClaims(claims, names);
     },
   };
 }

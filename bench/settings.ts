@@ -45,7 +45,10 @@ export const SETTINGS = {
     burst: 200,
     batchSize: streamBatchSize(CHECKIN_RATE),
   },
-  /** Lianhu district's size: 131 communities in 364 grids, drilled weekly for a year. */
-  rankings: { communities: 131, grids: 364, weeks: 52, year: 2026, concurrency: 8 },
+  /**
+   * Lianhu district's size: 131 communities in 364 grids, drilled weekly for a year, each raising a
+   * whistle a week that calls two of the street's 60 units and departments.
+   */
+  rankings: { communities: 131, grids: 364, weeks: 52, year: 2026, concurrency: 8, units: 60 },
   whistle: { sizes: [10, 500] },
 } as const;

@@ -21,6 +21,14 @@ export const STREAM_CONSUMER_FILTERS: readonly FilterPattern[] = [
       OldImage: { status: { S: ['active'] } },
     },
   },
+  // A whistle closed (resolved or cancelled): it is counted in the rankings.
+  {
+    eventName: ['MODIFY'],
+    dynamodb: {
+      NewImage: { type: { S: ['whistle'] }, status: { S: ['resolved', 'cancelled'] } },
+      OldImage: { status: { S: ['open', 'filled'] } },
+    },
+  },
 ];
 
 function matches(pattern: FilterPattern | readonly string[], value: unknown): boolean {

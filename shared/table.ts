@@ -94,6 +94,18 @@ export const keys = {
     sk: `GRID#${communityId}#${gridId}`,
   }),
   rankingPartition: (streetId: string, period: string) => `RANK#${streetId}#${period}`,
+  rankingGridPrefix: 'GRID#',
+  /** A unit's or department's whistle tally in the same street and period partition as the grids. */
+  rankingUnitBucket: (streetId: string, period: string, unitId: string) => ({
+    pk: `RANK#${streetId}#${period}`,
+    sk: `UNIT#${unitId}`,
+  }),
+  rankingUnitPrefix: 'UNIT#',
+  /** Marks one slice of a closed whistle as folded into the rankings, so a replay adds nothing. */
+  rankedWhistleMarker: (whistleId: string, part: number) => ({
+    pk: `RANKEDWHISTLE#${whistleId}`,
+    sk: `PART#${String(part).padStart(4, '0')}`,
+  }),
   /** Marks one slice of an activation as folded into the rankings, so a repeat adds nothing. */
   rankedMarker: (activationId: string, part: number) => ({
     pk: `RANKED#${activationId}`,

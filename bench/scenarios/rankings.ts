@@ -14,6 +14,7 @@ import {
   type GridSummary,
   HISTOGRAM_CAP_MINUTES,
   type Period,
+  type UnitSummary,
 } from '../../shared/domain/ranking';
 import { makeRankingUseCases } from '../../shared/use-cases/rankings';
 import { childSettings, progress, writeResult } from '../support/harness';
@@ -25,6 +26,8 @@ export type RankingsArgs = {
   weeks: number;
   year: number;
   concurrency: number;
+  /** Units and departments of the street that answer whistles. */
+  units: number;
 };
 
 export type RankingsRead = {
@@ -32,6 +35,7 @@ export type RankingsRead = {
   at: string;
   grids: number;
   communities: number;
+  units: number;
   requests: number;
   /** Every request of the read, by what it did. */
   byOp: Record<string, number>;
@@ -43,6 +47,9 @@ export type RankingsResult = {
   grids: number;
   drills: number;
   gridDrills: number;
+  /** Whistles closed in the year, each folded in like the stream consumer does. */
+  whistles: number;
+  units: number;
   bucketItems: number;
   seed: { ms: number; requests: number };
   reads: RankingsRead[];
@@ -71,7 +78,28 @@ function gridSummary(communityId: string, gridId: string, seed: number): GridSum
     teams: 1,
     teamsMet: confirmed >= 6 ? 1 : 0,
     histogram,
+    whistlesRaised: 0,
   };
+}
+
+/** Two units called to a whistle, one or both coming, at a deterministic speed. */
+function whistleUnits(units: number, seed: number): UnitSummary[] {
+  return [seed % units, (seed * 7 + 3) % units]
+    .filter((u, i, all) => all.indexOf(u) === i)
+    .map((u, i) => {
+      const answered = (seed + i) % 4 !== 0;
+      const answerHistogram = Array.from({ length: HISTOGRAM_CAP_MINUTES + 1 }, () => 0);
+      if (answered) answerHistogram[1 + ((seed + i * 5) % 20)] = 1;
+      return {
+        unitId: `u${String(u + 1).padStart(3, '0')}`,
+        unitName: `单位 ${u + 1}`,
+        kind: u % 5 === 0 ? 'department' : 'unit',
+        whistlesCalled: 1,
+        whistlesAnswered: answered ? 1 : 0,
+        whistlesFilledInTime: answered && seed % 3 !== 0 ? 1 : 0,
+        answerHistogram,
+      };
+    });
 }
 
 async function main(): Promise<void> {
@@ -135,6 +163,28 @@ async function main(): Promise<void> {
           people: [],
         }),
       );
+      // One whistle a week from each community, closed and folded in as the stream consumer does.
+      const grid = grids[week % grids.length];
+      if (grid)
+        jobs.push(() =>
+          ports.rankings.recordWhistle({
+            whistleId: `wh${week}${communityId}`.replace(/[^a-z0-9]/g, ''),
+            streetId: STREET,
+            buckets: bucketsOf(startedAt),
+            grid: {
+              ...grid,
+              activations: 0,
+              alerted: 0,
+              confirmed: 0,
+              arrived: 0,
+              teams: 0,
+              teamsMet: 0,
+              histogram: [],
+              whistlesRaised: 1,
+            },
+            units: whistleUnits(args.units, week * 131 + ci),
+          }),
+        );
     }
   }
   let done = 0;
@@ -142,12 +192,15 @@ async function main(): Promise<void> {
     Array.from({ length: args.concurrency }, async () => {
       for (let job = jobs.shift(); job; job = jobs.shift()) {
         await job();
-        if (++done % 1_000 === 0) progress(label, `${done} drills folded in`);
+        if (++done % 1_000 === 0) progress(label, `${done} drills and whistles folded in`);
       }
     }),
   );
   const seed = { ms: performance.now() - seedStart, requests: counter.total() };
-  progress(label, `${done} drills folded in, ${seed.requests} requests, ${(seed.ms / 1000).toFixed(1)} s`);
+  progress(
+    label,
+    `${done} drills and whistles folded in, ${seed.requests} requests, ${(seed.ms / 1000).toFixed(1)} s`,
+  );
 
   const rankings = makeRankingUseCases(ports);
   const planner: Principal = { sub: 'bench', groups: ['admin'], communities: '*' };
@@ -169,13 +222,14 @@ async function main(): Promise<void> {
       at,
       grids: result.grids.length,
       communities: result.communities.length,
+      units: result.units.length,
       requests: counter.total('read'),
       byOp: Object.fromEntries(tally),
       ms,
     });
     progress(
       label,
-      `${period} at ${at}: ${result.grids.length} grids, ${counter.total('read')} requests, ${ms.toFixed(0)} ms`,
+      `${period} at ${at}: ${result.grids.length} grids, ${result.units.length} units, ${counter.total('read')} requests, ${ms.toFixed(0)} ms`,
     );
   }
   writeResult(resultFile, {
@@ -183,7 +237,9 @@ async function main(): Promise<void> {
     grids: args.grids,
     drills: args.weeks * communities.length,
     gridDrills: args.weeks * args.grids,
-    bucketItems: args.grids * bucketKeys.size,
+    whistles: args.weeks * communities.length,
+    units: args.units,
+    bucketItems: (args.grids + args.units) * bucketKeys.size,
     seed,
     reads,
   } satisfies RankingsResult);

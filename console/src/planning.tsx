@@ -4,6 +4,7 @@ import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from '../../sha
 import { ApiError } from './api';
 import { type MessageKey, useI18n } from './i18n';
 import type { DrillSchedule, RankingPeriod, Rankings } from './planning-types';
+import { UnitRankingTable } from './ranking-units';
 import { hrefOf } from './route';
 import { useServices } from './services';
 import type { CommunityDetail } from './types';
@@ -300,6 +301,7 @@ export function RankingsPage(props: { streetId?: string | undefined }) {
       <td class="num">
         {r.teamsMet}/{r.teams}
       </td>
+      <td class="num">{r.whistlesRaised}</td>
     </>
   );
   const head = (first: string) => (
@@ -314,6 +316,7 @@ export function RankingsPage(props: { streetId?: string | undefined }) {
         <th scope="col">{t('colArrivedRate')}</th>
         <th scope="col">{t('colMedian')}</th>
         <th scope="col">{t('colTeamsMet')}</th>
+        <th scope="col">{t('colWhistlesRaised')}</th>
       </tr>
     </thead>
   );
@@ -408,6 +411,7 @@ export function RankingsPage(props: { streetId?: string | undefined }) {
               </table>
             </section>
           )}
+          {data.units.length > 0 && <UnitRankingTable units={data.units} />}
         </>
       )}
     </section>

@@ -3,6 +3,7 @@ import { Chart, type ChartOption } from './chart';
 import { type Translator, useI18n } from './i18n';
 import { dateTime, duration, minutesOf, percent } from './report-format';
 import type { CurvePoint, HistoryItem, Report } from './report-types';
+import { WhistleReport } from './report-whistles';
 import { hrefOf } from './route';
 import { useServices } from './services';
 import { ErrorNote, Icon, messageOf } from './ui';
@@ -530,6 +531,8 @@ export function ReportPage(props: { activationId: string }) {
           )}
         </section>
       </div>
+
+      <WhistleReport section={report.whistles} />
 
       {report.drill && (
         <section class="report-section comparison" aria-labelledby="compare-title">

@@ -9,10 +9,16 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import type { Item } from '../../shared/adapters/dynamo';
 import { logger, metrics, tracer } from '../../shared/observability';
 import { makeDispatcher, type StreamChange } from '../../shared/use-cases/dispatch';
+import { makeWhistleRankingRecorder } from '../../shared/use-cases/whistle-rankings';
 import { smsGateway, smsRate, tablePorts } from '../../shared/wiring';
 
 const ports = tablePorts();
-const dispatcher = makeDispatcher({ ...ports, sms: smsGateway(), rate: smsRate() });
+const dispatcher = makeDispatcher({
+  ...ports,
+  sms: smsGateway(),
+  rate: smsRate(),
+  whistleRankings: makeWhistleRankingRecorder(ports),
+});
 
 /** Lambda's stream images use the same attribute-value JSON as the SDK. */
 function imageOf(image: Record<string, unknown> | undefined): Item | undefined {
@@ -20,8 +26,8 @@ function imageOf(image: Record<string, unknown> | undefined): Item | undefined {
 }
 
 /**
- * The table's stream consumer: plans become draftees, stand-downs close them, and every queued
- * SMS goes out once. Reports the first record not done so Lambda retries from there.
+ * The table's stream consumer: plans become draftees, stand-downs close them, closed whistles
+ * are counted in the rankings, and every queued SMS goes out once. Reports the first record not done so Lambda retries from there.
  */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -281,6 +281,31 @@ export class WhistleRepository implements WhistleStore {
     return (Items ?? []).map((i) => whistleRecord.parse(i));
   }
 
+  /**
+   * A community's whistles raised between two instants, open or closed, oldest first: a range of
+   * each half (`active#…`, `closed#…`) of the community's gsi2 partition.
+   */
+  async listCommunityRaisedBetween(communityId: string, from: string, to: string): Promise<WhistleRecord[]> {
+    const halves = await Promise.all(
+      ['active', 'closed'].map((half) =>
+        queryAll(this.doc, {
+          TableName: this.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':p': keys.whistlesOfCommunity(communityId),
+            ':from': `${half}#${from}`,
+            ':to': `${half}#${to}#\uffff`,
+          },
+        }),
+      ),
+    );
+    return halves
+      .flat()
+      .map((i) => whistleRecord.parse(i))
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.whistleId.localeCompare(b.whistleId));
+  }
+
   /** A street's whistles not yet closed, newest first. */
   async listOpenOfStreet(streetId: string): Promise<WhistleRecord[]> {
     const items = await queryAll(this.doc, {

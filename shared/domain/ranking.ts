@@ -1,4 +1,6 @@
 import type { Activation, Draftee } from './activation';
+import type { UnitKind } from './vocabulary';
+import { filledInTime, type RecordedWhistle, unitsOnWhistle } from './whistle-report';
 
 /** 周排名 / 月排行 / 年考评. */
 export const PERIODS = ['week', 'month', 'year'] as const;
@@ -19,6 +21,8 @@ export type GridTally = {
   teamsMet: number;
   /** `histogram[m]` people confirmed within m minutes of the alert (rounded up, capped). */
   histogram: number[];
+  /** Whistles (吹哨) the grid raised, counted when each closed. */
+  whistlesRaised: number;
 };
 
 export type GridSummary = GridTally & { communityId: string; gridId: string; gridName: string };
@@ -106,6 +110,7 @@ export function summariseActivation(activation: Activation, draftees: readonly D
       teams: 0,
       teamsMet: 0,
       histogram: emptyHistogram(),
+      whistlesRaised: 0,
     };
     summary.teams += 1;
     if (filled >= team.quota) summary.teamsMet += 1;
@@ -175,8 +180,10 @@ export function addTallies(tallies: readonly GridTally[]): GridTally {
     teams: 0,
     teamsMet: 0,
     histogram: emptyHistogram(),
+    whistlesRaised: 0,
   };
   for (const t of tallies) {
+    sum.whistlesRaised += t.whistlesRaised;
     sum.activations += t.activations;
     sum.alerted += t.alerted;
     sum.confirmed += t.confirmed;
@@ -204,6 +211,7 @@ export type Standing = {
   medianMinutesToConfirm: number | null;
   teams: number;
   teamsMet: number;
+  whistlesRaised: number;
 };
 
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
@@ -225,6 +233,7 @@ export function standingOf(t: GridTally): Standing {
     medianMinutesToConfirm: median,
     teams: t.teams,
     teamsMet: t.teamsMet,
+    whistlesRaised: t.whistlesRaised,
   };
 }
 
@@ -245,6 +254,102 @@ export function rank<T extends { score: number; confirmedRate: number | null }>(
   return sorted.map((row, i) => {
     if (row.score !== previous) current = i + 1;
     previous = row.score;
+    return { ...row, rank: current };
+  });
+}
+
+/** What a unit or department did on whistles: plain sums, like a grid's tally. */
+export type UnitTally = {
+  /** Whistles that called someone of the unit. */
+  whistlesCalled: number;
+  /** Of them, whistles someone of the unit came to (报到). */
+  whistlesAnswered: number;
+  /** Of the whistles it answered, those filled within their time to answer. */
+  whistlesFilledInTime: number;
+  /** `answerHistogram[m]` whistles the unit first answered within m minutes of its call. */
+  answerHistogram: number[];
+};
+
+export type UnitSummary = UnitTally & { unitId: string; unitName: string; kind: UnitKind | null };
+
+/**
+ * What a closed whistle adds to the rankings: one raised to its grid, and to each unit it
+ * called whether it answered, how fast and whether the whistle was filled in time. Pure.
+ */
+export function summariseWhistle(
+  whistle: RecordedWhistle,
+  units: readonly { unitId: string; name: string; kind: UnitKind }[],
+): { grid: GridSummary; units: UnitSummary[] } {
+  const info = new Map(units.map((u) => [u.unitId, u]));
+  const inTime = filledInTime(whistle);
+  return {
+    grid: {
+      communityId: whistle.communityId,
+      gridId: whistle.gridId,
+      gridName: whistle.gridName,
+      activations: 0,
+      alerted: 0,
+      confirmed: 0,
+      arrived: 0,
+      teams: 0,
+      teamsMet: 0,
+      histogram: emptyHistogram(),
+      whistlesRaised: 1,
+    },
+    units: unitsOnWhistle(whistle).map((u) => {
+      const answerHistogram = emptyHistogram();
+      if (u.secondsToFirstAnswer !== undefined) answerHistogram[minuteBucket(u.secondsToFirstAnswer)] = 1;
+      return {
+        unitId: u.unitId,
+        unitName: info.get(u.unitId)?.name ?? u.unitId,
+        kind: info.get(u.unitId)?.kind ?? null,
+        whistlesCalled: 1,
+        whistlesAnswered: u.answered ? 1 : 0,
+        whistlesFilledInTime: u.answered && inTime ? 1 : 0,
+        answerHistogram,
+      };
+    }),
+  };
+}
+
+/** A unit's line of the rankings. */
+export type UnitStanding = {
+  whistlesCalled: number;
+  whistlesAnswered: number;
+  answeredRate: number | null;
+  medianMinutesToFirstAnswer: number | null;
+  /** Share of the whistles it answered that were filled in time. */
+  filledInTimeRate: number | null;
+};
+
+export function unitStandingOf(t: UnitTally): UnitStanding {
+  return {
+    whistlesCalled: t.whistlesCalled,
+    whistlesAnswered: t.whistlesAnswered,
+    answeredRate: rate(t.whistlesAnswered, t.whistlesCalled),
+    medianMinutesToFirstAnswer: histogramMedian(t.answerHistogram),
+    filledInTimeRate: rate(t.whistlesFilledInTime, t.whistlesAnswered),
+  };
+}
+
+/**
+ * Orders units by whistles answered, then share filled in time, then faster median answer, then
+ * id; units equal on all three share a rank.
+ */
+export function rankUnits<T extends UnitStanding>(
+  rows: readonly T[],
+  idOf: (row: T) => string,
+): (T & { rank: number })[] {
+  const median = (r: T) => r.medianMinutesToFirstAnswer ?? Number.POSITIVE_INFINITY;
+  const compare = (a: T, b: T) =>
+    b.whistlesAnswered - a.whistlesAnswered ||
+    (b.filledInTimeRate ?? 0) - (a.filledInTimeRate ?? 0) ||
+    (median(a) === median(b) ? 0 : median(a) < median(b) ? -1 : 1);
+  const sorted = [...rows].sort((a, b) => compare(a, b) || idOf(a).localeCompare(idOf(b)));
+  let current = 0;
+  return sorted.map((row, i) => {
+    const previous = sorted[i - 1];
+    if (previous === undefined || compare(previous, row) !== 0) current = i + 1;
     return { ...row, rank: current };
   });
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { PERIODS } from '../domain/ranking';
 import { SCHEDULE_STATUSES } from '../domain/schedule';
+import { UNIT_KINDS } from '../domain/vocabulary';
 
 /** A scheduled drill as the API shows it. */
 export const drillScheduleView = z.object({
@@ -48,6 +49,8 @@ const standing = {
   medianMinutesToConfirm: z.number().nullable(),
   teams: z.number().int(),
   teamsMet: z.number().int(),
+  /** Whistles (吹哨) raised, counted as each closed. */
+  whistlesRaised: z.number().int(),
 };
 
 export const rankingsView = z.object({
@@ -59,6 +62,20 @@ export const rankingsView = z.object({
   communities: z.array(z.object({ communityId: z.string(), communityName: z.string(), ...standing })),
   grids: z.array(
     z.object({ communityId: z.string(), gridId: z.string(), gridName: z.string(), ...standing }),
+  ),
+  /** Units and departments on the street's whistles, most whistles answered first. */
+  units: z.array(
+    z.object({
+      unitId: z.string(),
+      name: z.string(),
+      kind: z.enum(UNIT_KINDS).nullable(),
+      rank: z.number().int(),
+      whistlesCalled: z.number().int(),
+      whistlesAnswered: z.number().int(),
+      answeredRate: z.number().nullable(),
+      medianMinutesToFirstAnswer: z.number().nullable(),
+      filledInTimeRate: z.number().nullable(),
+    }),
   ),
 });
 

@@ -4,6 +4,7 @@ import { auditEntry } from '../domain/audit';
 import { DELIVERY_STATES } from '../domain/delivery';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
+import { WHISTLE_STATUSES } from '../domain/whistle';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
 export const errorBody = z.object({
@@ -252,6 +253,59 @@ const curvePointView = z.object({
   arrived: z.number().int(),
 });
 
+/** The report's 吹哨报到 section: whistles raised in the community while the activation ran. */
+const whistleSectionView = z.object({
+  raised: z.number().int(),
+  filled: z.number().int(),
+  filledInTime: z.number().int(),
+  resolved: z.number().int(),
+  cancelled: z.number().int(),
+  open: z.number().int(),
+  timeToFirstAnswer: spreadView,
+  timeToFilled: spreadView,
+  timeToResolved: spreadView,
+  grids: z.array(
+    z.object({
+      gridId: z.string(),
+      gridName: z.string(),
+      raised: z.number().int(),
+      filled: z.number().int(),
+      filledInTime: z.number().int(),
+    }),
+  ),
+  units: z.array(
+    z.object({
+      unitId: z.string(),
+      name: z.string(),
+      kind: z.enum(UNIT_KINDS).nullable(),
+      called: z.number().int(),
+      answered: z.number().int(),
+      filledInTime: z.number().int(),
+      timeToFirstAnswer: spreadView,
+    }),
+  ),
+  whistles: z.array(
+    z.object({
+      whistleId: z.string(),
+      code: z.string(),
+      gridId: z.string(),
+      gridName: z.string(),
+      category: z.enum(WHISTLE_CATEGORIES),
+      reason: z.string(),
+      status: z.enum(WHISTLE_STATUSES),
+      people: z.number().int(),
+      openedAt: z.string(),
+      called: z.number().int(),
+      came: z.number().int(),
+      toFirstAnswerSeconds: z.number().nullable(),
+      toFilledSeconds: z.number().nullable(),
+      toResolvedSeconds: z.number().nullable(),
+      filledInTime: z.boolean(),
+      forActivation: z.boolean(),
+    }),
+  ),
+});
+
 export const reportView = activationSummary
   .pick({
     activationId: true,
@@ -307,6 +361,7 @@ export const reportView = activationSummary
         count: z.number().int(),
       }),
     ),
+    whistles: whistleSectionView,
   });
 
 /** `?format=csv` reads the report as a spreadsheet, one row per drafted person. */

@@ -1,6 +1,8 @@
 import type { ActivationRepository, PlanEntry, Team } from '../adapters/activation-repository';
 import type { Clock } from '../adapters/clock';
 import type { MemberRepository } from '../adapters/member-repository';
+import type { StructureRepository } from '../adapters/structure-repository';
+import type { WhistleRepository } from '../adapters/whistle-repository';
 import { authorize, type Principal } from '../domain/access';
 import {
   type Activation,
@@ -15,6 +17,7 @@ import { alertDelivery, type DeliveryState, frequencyLimitedKinds } from '../dom
 import { NotFoundError } from '../domain/errors';
 import { type AfterActionReport, afterActionReport } from '../domain/report';
 import { reportCsv } from '../domain/report-csv';
+import { duringActivation, type WhistleSection, whistleSection } from '../domain/whistle-report';
 
 export type BoardMember = {
   memberId: string;
@@ -162,21 +165,48 @@ async function addPlanned(
 
 export type BoardUseCases = ReturnType<typeof makeBoardUseCases>;
 
+/** The report with its 吹哨报到 section: the whistles raised in the community while it ran. */
+export type ReportWithWhistles = AfterActionReport & { whistles: WhistleSection };
+
 /** The after-action report of an activation, open or closed. */
 export function makeReportUseCases({
   activations,
+  whistles,
+  structure,
   clock,
 }: {
   activations: ActivationRepository;
+  whistles: Pick<WhistleRepository, 'listCommunityRaisedBetween' | 'get'>;
+  structure: Pick<StructureRepository, 'getUnits'>;
   clock: Clock;
 }) {
+  /** The whistles of the activation's community raised from its press to its stand-down (or now). */
+  async function whistlesDuring(activation: Activation, now: string): Promise<WhistleSection> {
+    const raised = await whistles.listCommunityRaisedBetween(
+      activation.communityId,
+      activation.startedAt,
+      activation.endedAt ?? now,
+    );
+    const details = await Promise.all(
+      raised.filter((w) => duringActivation(w, activation, now)).map((w) => whistles.get(w.whistleId)),
+    );
+    const recorded = details.flatMap((d) => (d ? [{ ...d.whistle, responders: d.responders }] : []));
+    const unitIds = [...new Set(recorded.flatMap((w) => w.responders.flatMap((r) => r.unitId ?? [])))];
+    const units = unitIds.length > 0 ? await structure.getUnits(unitIds) : [];
+    return whistleSection(recorded, units);
+  }
+
   return {
-    async get(principal: Principal, activationId: string): Promise<AfterActionReport> {
+    async get(principal: Principal, activationId: string): Promise<ReportWithWhistles> {
       const activation = await activations.get(activationId);
       if (!activation) throw new NotFoundError('activation', activationId);
       authorize(principal, 'board:read', [activation.communityId]);
-      const draftees = await activations.listDraftees(activationId);
-      return afterActionReport(activation, draftees, clock.now().toISOString());
+      const now = clock.now().toISOString();
+      const [draftees, whistleReport] = await Promise.all([
+        activations.listDraftees(activationId),
+        whistlesDuring(activation, now),
+      ]);
+      return { ...afterActionReport(activation, draftees, now), whistles: whistleReport };
     },
     /** The report as CSV: one row per drafted person. */
     async csv(principal: Principal, activationId: string): Promise<string> {

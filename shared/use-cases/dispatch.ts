@@ -31,6 +31,8 @@ export type DispatchPorts = {
   groupSize?: number;
   /** A switch takes precedence over a whistle: whoever it drafts is released from theirs. */
   whistle?: { releaseDrafted(people: readonly { communityId: string; memberId: string }[]): Promise<number> };
+  /** Counts a closed whistle in the rankings, once. */
+  whistleRankings?: { record(whistleId: string): Promise<unknown> };
 };
 
 export type DispatchStats = {
@@ -40,6 +42,7 @@ export type DispatchStats = {
   failed: number;
   requeued: number;
   cancelled: number;
+  whistlesRanked: number;
 };
 
 /**
@@ -145,6 +148,7 @@ export function makeDispatcher(ports: DispatchPorts) {
         failed: 0,
         requeued: 0,
         cancelled: 0,
+        whistlesRanked: 0,
       };
       const events = eventsOf(changes, clock.now().getTime());
       let failedAt: number | undefined;
@@ -152,8 +156,13 @@ export function makeDispatcher(ports: DispatchPorts) {
         try {
           if (event.type === 'planWritten') stats.materialized += await materialize(event.plan);
           else if (event.type === 'stoodDown') stats.closed += await closeAfterStandDown(event.activation);
+          else if (event.type === 'whistleClosed' && ports.whistleRankings) {
+            await ports.whistleRankings.record(event.whistleId);
+            stats.whistlesRanked += 1;
+          }
         } catch (error) {
-          const type = event.type === 'planWritten' ? 'plan' : 'activation';
+          const type =
+            event.type === 'planWritten' ? 'plan' : event.type === 'whistleClosed' ? 'whistle' : 'activation';
           logger.error('stream record failed', { error, index: event.index, type });
           failedAt = event.index;
           break;

@@ -11,14 +11,24 @@ import {
   participationOf,
   periodOf,
   rank,
+  rankUnits,
   SCORE_FORMULA,
   type Standing,
   standingOf,
   summariseActivation,
+  type UnitStanding,
+  unitStandingOf,
 } from '../domain/ranking';
+import type { UnitKind } from '../domain/vocabulary';
 
 export type GridRanking = Standing & { communityId: string; gridId: string; gridName: string; rank: number };
 export type CommunityRanking = Standing & { communityId: string; communityName: string; rank: number };
+export type UnitRanking = UnitStanding & {
+  unitId: string;
+  name: string;
+  kind: UnitKind | null;
+  rank: number;
+};
 
 export type Rankings = {
   streetId: string;
@@ -28,6 +38,8 @@ export type Rankings = {
   formula: string;
   communities: CommunityRanking[];
   grids: GridRanking[];
+  /** Units and departments on the street's whistles (吹哨报到). */
+  units: UnitRanking[];
 };
 
 /**
@@ -85,7 +97,8 @@ export function makeRankingUseCases({
         throw new ForbiddenError(`not allowed to read the rankings of street '${streetId}'`);
       }
       const names = new Map(visible.map((c) => [c.communityId, c.name]));
-      const buckets = (await rankings.readPeriod(streetId, key)).filter((b) => names.has(b.communityId));
+      const stored = await rankings.readPeriod(streetId, key);
+      const buckets = stored.grids.filter((b) => names.has(b.communityId));
       const grids = rank(
         buckets.map((b) => ({
           communityId: b.communityId,
@@ -107,7 +120,25 @@ export function makeRankingUseCases({
         })),
         (c) => c.communityId,
       );
-      return { streetId, period, from, to, formula: SCORE_FORMULA, communities: communityRows, grids };
+      const units = rankUnits(
+        stored.units.map((u) => ({
+          unitId: u.unitId,
+          name: u.unitName,
+          kind: u.kind,
+          ...unitStandingOf(u),
+        })),
+        (u) => u.unitId,
+      );
+      return {
+        streetId,
+        period,
+        from,
+        to,
+        formula: SCORE_FORMULA,
+        communities: communityRows,
+        grids,
+        units,
+      };
     },
 
     /** One person's record: how often they were called, answered and came. */

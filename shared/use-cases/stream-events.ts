@@ -16,8 +16,23 @@ export type StreamEvent =
   | { type: 'planWritten'; index: number; plan: Item }
   /** An open activation was stood down: its draftees are closed. */
   | { type: 'stoodDown'; index: number; activation: Item }
+  /** A whistle was resolved or cancelled: it is counted in the rankings. */
+  | { type: 'whistleClosed'; index: number; whistleId: string }
   /** An item has a message waiting to be sent. */
   | { type: 'messagePending'; index: number; key: ItemKey };
+
+const CLOSED_WHISTLE = new Set(['resolved', 'cancelled']);
+const OPEN_WHISTLE = new Set(['open', 'filled']);
+
+/** A whistle item moving from open or filled to resolved or cancelled. */
+function isWhistleClosing(change: StreamChange): boolean {
+  return (
+    change.eventName === 'MODIFY' &&
+    change.newImage?.type === 'whistle' &&
+    CLOSED_WHISTLE.has(String(change.newImage.status)) &&
+    OPEN_WHISTLE.has(String(change.oldImage?.status))
+  );
+}
 
 /**
  * Turns stream records into events, in record order. A plan or a stand-down comes before the
@@ -36,6 +51,8 @@ export function eventsOf(changes: readonly StreamChange[], now: number): StreamE
       change.oldImage?.status === 'active'
     ) {
       events.push({ type: 'stoodDown', index: change.index, activation: image });
+    } else if (isWhistleClosing(change)) {
+      events.push({ type: 'whistleClosed', index: change.index, whistleId: String(image.whistleId) });
     }
     if (hasWaitingMessage(image, now))
       events.push({

@@ -157,6 +157,37 @@ describe('history, the after-action report and its print, and the street view in
     const current = street.activationId ?? '';
     expect(street.mode).toBe('drill');
     await answer(current, ['3', '1', '1', '3', '2 出差']);
+    // A whistle blown during the drill, answered by the first one called where anyone is free, resolved.
+    const whistle = await api<{ whistleId: string; code: string; responders: { memberId: string }[] }>(
+      'POST',
+      '/communities/dongguan/whistles',
+      {
+        gridId: 'dg01',
+        reason: '泵房进水',
+        category: 'water',
+        people: 1,
+        respondWithinMinutes: 30,
+        activationId: current,
+      },
+    );
+    const called = whistle.responders[0];
+    if (called) {
+      const phoneOf = async () => {
+        for (const community of ['dongguan', 'xijie']) {
+          const found = await api<{ phone: string }>(
+            'GET',
+            `/communities/${community}/members/${called.memberId}`,
+          ).catch(() => undefined);
+          if (found) return found.phone;
+        }
+        throw new Error(`no phone for ${called.memberId}`);
+      };
+      await api('POST', '/dev/sms/inbound', { from: await phoneOf(), body: '1' }, true);
+      await eventually(
+        async () => (await api<{ status: string }>('GET', `/whistles/${whistle.whistleId}`)).status,
+      ).toBe('filled');
+    }
+    await api('POST', `/whistles/${whistle.whistleId}/resolve`, { note: '已抽水' });
     await api('POST', `/activations/${current}/stand-down`);
     const other = await modeOf('xijie');
     if (other.activationId) await api('POST', `/activations/${other.activationId}/stand-down`);
@@ -194,6 +225,12 @@ describe('history, the after-action report and its print, and the street view in
     await page.getByTestId('comparison-chart').locator('svg').waitFor();
     await expect(text(page.locator('.teams-table'))).resolves.toContain('定额');
     await page.screenshot({ path: join(SHOTS, 'reports-report.png'), fullPage: true });
+    const whistles = page.getByTestId('whistle-report');
+    await expect(text(whistles)).resolves.toContain(whistle.code);
+    await expect(text(whistles)).resolves.toContain('吹哨 1 次');
+    await expect(text(whistles.locator('.whistle-grids'))).resolves.toContain('东关');
+    await whistles.scrollIntoViewIfNeeded();
+    await whistles.screenshot({ path: join(SHOTS, 'reports-report-whistles.png') });
 
     // The CSV, fetched with the token and saved: UTF-8 with its BOM, one row per person.
     const [download] = await Promise.all([
@@ -213,6 +250,7 @@ describe('history, the after-action report and its print, and the street view in
     await expect(page.getByRole('button', { name: '打印' }).isVisible()).resolves.toBe(false);
     await expect(page.locator('.report-foot').isVisible()).resolves.toBe(true);
     await expect(page.getByTestId('curve-chart').locator('svg').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('whistle-report').isVisible()).resolves.toBe(true);
     await page.screenshot({ path: join(SHOTS, 'reports-report-print.png'), fullPage: true });
     const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
     const boxes = [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)];
@@ -228,6 +266,22 @@ describe('history, the after-action report and its print, and the street view in
     await page.getByRole('button', { name: /English/ }).click();
     await page.getByRole('heading', { name: /drill summary/ }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'reports-report-en.png'), fullPage: true });
+    await page
+      .getByTestId('whistle-report')
+      .screenshot({ path: join(SHOTS, 'reports-report-whistles-en.png') });
+
+    // The rankings count the closed whistle: a whistle for the grid, and its unit's answer.
+    await page.evaluate(() => {
+      window.location.hash = '#/rankings';
+    });
+    await eventually(() => text(page.locator('.ranking-table').nth(1))).toContain('Whistles');
+    if (called) {
+      await eventually(() => page.getByTestId('unit-ranking').locator('tbody tr').count()).toBe(1);
+      await expect(text(page.getByTestId('unit-ranking'))).resolves.toContain('100%');
+    }
+    await page.screenshot({ path: join(SHOTS, 'reports-rankings-whistles-en.png'), fullPage: true });
+    await page.goBack();
+    await page.locator('.report-figures').waitFor();
 
     // The board of a stood-down activation leads to its report.
     await page.getByRole('link', { name: 'Board' }).click();

@@ -121,7 +121,7 @@ describe.each(STAGES)('messaging in the %s stack', (stage) => {
       expect(mapping.MaximumRecordAgeInSeconds).toBeLessThan(24 * 60 * 60);
     });
 
-    it('is invoked only for records it acts on: outboxes, new plans and stand-downs, never counters, audit or inbound records', () => {
+    it('is invoked only for records it acts on: outboxes, new plans, stand-downs and whistles closing, never counters, audit or inbound records', () => {
       const patterns = (consumerMapping(cfn()).FilterCriteria?.Filters ?? []).map((f) =>
         filterPattern.parse(JSON.parse(f.Pattern)),
       );
@@ -149,6 +149,20 @@ describe.each(STAGES)('messaging in the %s stack', (stage) => {
       expect(invokes(record('INSERT', { type: 'activation', status: 'active' }))).toBe(false);
       expect(invokes(record('MODIFY', { type: 'plan' }))).toBe(false);
       expect(invokes(record('MODIFY', { type: 'team' }))).toBe(false);
+      expect(invokes(record('MODIFY', { type: 'whistle', status: 'resolved' }, { status: 'filled' }))).toBe(
+        true,
+      );
+      expect(invokes(record('MODIFY', { type: 'whistle', status: 'cancelled' }, { status: 'open' }))).toBe(
+        true,
+      );
+      // Every other step of a whistle (answers, widening, the note once closed) invokes nothing.
+      expect(invokes(record('MODIFY', { type: 'whistle', status: 'filled' }, { status: 'open' }))).toBe(
+        false,
+      );
+      expect(invokes(record('MODIFY', { type: 'whistle', status: 'resolved' }, { status: 'resolved' }))).toBe(
+        false,
+      );
+      expect(invokes(record('INSERT', { type: 'whistle', status: 'open' }))).toBe(false);
       expect(invokes(record('INSERT', { type: 'audit' }))).toBe(false);
       expect(invokes(record('INSERT', { type: 'inbound' }))).toBe(false);
       expect(invokes({ eventName: 'REMOVE', dynamodb: { OldImage: { type: { S: 'draftee' } } } })).toBe(

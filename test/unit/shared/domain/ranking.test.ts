@@ -61,6 +61,7 @@ describe('scores', () => {
       teams: 1,
       teamsMet: 1,
       histogram: [4],
+      whistlesRaised: 0,
     });
     const slower = standingOf({
       activations: 1,
@@ -70,6 +71,7 @@ describe('scores', () => {
       teams: 1,
       teamsMet: 0,
       histogram,
+      whistlesRaised: 0,
     });
     const silent = standingOf({
       activations: 1,
@@ -79,6 +81,7 @@ describe('scores', () => {
       teams: 1,
       teamsMet: 0,
       histogram: [],
+      whistlesRaised: 0,
     });
 
     expect(perfect.score).toBe(100);

@@ -308,3 +308,47 @@ describe('the dispatcher, with fakes', () => {
     expect(outbox.message(keyOf('m399'))?.state).toBe('queued');
   });
 });
+
+describe('the dispatcher and closed whistles', () => {
+  const closing = (index: number, whistleId: string) => ({
+    index,
+    eventName: 'MODIFY' as const,
+    newImage: { pk: `WHISTLE#${whistleId}`, sk: 'WHISTLE', type: 'whistle', whistleId, status: 'resolved' },
+    oldImage: { status: 'filled' },
+  });
+
+  it('hands each closed whistle to the rankings, and asks for the batch again from one that failed', async () => {
+    const recorded: string[] = [];
+    const outbox = new FakeOutbox();
+    const base = {
+      activations: new DynamoActivationRepository(unused, 'fake'),
+      draftees: new DynamoDrafteeRepository(unused, 'fake'),
+      members: new DynamoMemberRepository(unused, 'fake'),
+      outbox,
+      sms: new ScriptedGateway(),
+      clock: { now: () => new Date(NOW) },
+      rate: 1_000,
+    };
+    const whistleRankings = {
+      async record(whistleId: string) {
+        if (whistleId === 'broken') throw new Error('throttled');
+        recorded.push(whistleId);
+      },
+    };
+
+    const ok = await makeDispatcher({ ...base, whistleRankings }).handle([
+      closing(0, 'w1'),
+      closing(1, 'w2'),
+    ]);
+    const failed = await makeDispatcher({ ...base, whistleRankings }).handle([
+      closing(0, 'w3'),
+      closing(1, 'broken'),
+      closing(2, 'w4'),
+    ]);
+
+    expect(ok.failedAt).toBeUndefined();
+    expect(ok.stats.whistlesRanked).toBe(2);
+    expect(failed.failedAt).toBe(1);
+    expect(recorded).toEqual(['w1', 'w2', 'w3']);
+  });
+});

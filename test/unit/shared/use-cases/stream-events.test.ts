@@ -39,6 +39,22 @@ describe('stream records as events', () => {
     ]);
   });
 
+  it('names a whistle resolved or cancelled, and no other step of a whistle', () => {
+    const whistle = (status: string, from: string, eventName: StreamChange['eventName'] = 'MODIFY') => ({
+      index: 0,
+      eventName,
+      newImage: { pk: 'WHISTLE#w1', sk: 'WHISTLE', type: 'whistle', whistleId: 'w1', status },
+      oldImage: { status: from },
+    });
+    expect(eventsOf([whistle('resolved', 'filled')], NOW)).toEqual([
+      { type: 'whistleClosed', index: 0, whistleId: 'w1' },
+    ]);
+    expect(eventsOf([whistle('cancelled', 'open')], NOW).map((e) => e.type)).toEqual(['whistleClosed']);
+    expect(eventsOf([whistle('filled', 'open')], NOW)).toEqual([]);
+    expect(eventsOf([whistle('resolved', 'resolved')], NOW)).toEqual([]);
+    expect(eventsOf([whistle('resolved', 'open', 'INSERT')], NOW)).toEqual([]);
+  });
+
   it('sees a message claimed under a lease that ran out, not one whose claim still holds', () => {
     const pending = (state: string, lease?: string) =>
       eventsOf([{ index: 0, eventName: 'MODIFY', newImage: draftee({ a: message(state, lease) }) }], NOW);

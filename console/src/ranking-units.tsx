@@ -1,0 +1,52 @@
+import type { UnitKind } from '../../shared/domain/whistle';
+import { type MessageKey, useI18n } from './i18n';
+import type { Rankings } from './planning-types';
+
+const KIND: Record<UnitKind, MessageKey> = { unit: 'kind_unit', department: 'kind_department' };
+const percent = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
+
+/** The rankings' units and departments: whistles answered, time to first answer, filled in time. */
+export function UnitRankingTable(props: { units: Rankings['units'] }) {
+  const { t } = useI18n();
+  return (
+    <section
+      class="table-wrap"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard
+      tabIndex={0}
+      aria-label={t('unitRanking')}
+      data-testid="unit-ranking"
+    >
+      <h2>{t('unitRanking')}</h2>
+      <p class="hint">{t('unitRankingNote')}</p>
+      <table class="ranking-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('colRank')}</th>
+            <th scope="col">{t('colUnit')}</th>
+            <th scope="col">{t('colWhistlesCalled')}</th>
+            <th scope="col">{t('colWhistlesAnswered')}</th>
+            <th scope="col">{t('colAnsweredRate')}</th>
+            <th scope="col">{t('colFirstAnswerMedian')}</th>
+            <th scope="col">{t('colFilledInTimeRate')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.units.map((u) => (
+            <tr key={u.unitId}>
+              <td class="num rank">{u.rank}</td>
+              <th scope="row">
+                {u.name}
+                {u.kind && <span class="sub">{t(KIND[u.kind])}</span>}
+              </th>
+              <td class="num">{u.whistlesCalled}</td>
+              <td class="num">{u.whistlesAnswered}</td>
+              <td class="num">{percent(u.answeredRate)}</td>
+              <td class="num">{u.medianMinutesToFirstAnswer ?? '—'}</td>
+              <td class="num">{percent(u.filledInTimeRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,221 @@
+import type { UnitKind, WhistleCategory, WhistleStatus } from '../../shared/domain/whistle';
+import { type MessageKey, useI18n } from './i18n';
+import { dateTime, duration } from './report-format';
+import type { Report } from './report-types';
+import { hrefOf } from './route';
+import { Icon } from './ui';
+
+const STATUS: Record<WhistleStatus, MessageKey> = {
+  open: 'whistleStatusOpen',
+  filled: 'whistleStatusFilled',
+  resolved: 'whistleStatusResolved',
+  cancelled: 'whistleStatusCancelled',
+};
+
+const CATEGORY: Record<WhistleCategory, MessageKey> = {
+  people: 'whistleCatPeople',
+  rescue: 'whistleCatRescue',
+  medical: 'whistleCatMedical',
+  electric: 'whistleCatElectric',
+  gas: 'whistleCatGas',
+  water: 'whistleCatWater',
+  cityManagement: 'whistleCatCityManagement',
+  police: 'whistleCatPolice',
+  other: 'whistleCatOther',
+};
+
+const KIND: Record<UnitKind, MessageKey> = { unit: 'kind_unit', department: 'kind_department' };
+
+/**
+ * The report's 吹哨报到 section: the whistles raised in the community while the activation ran,
+ * per grid, per unit and department, and each one with its times. Printed like the rest.
+ */
+export function WhistleReport(props: { section: Report['whistles'] }) {
+  const { t, lang } = useI18n();
+  const s = props.section;
+  const times: [string, Report['whistles']['timeToFirstAnswer']][] = [
+    [t('whistleTimeFirst'), s.timeToFirstAnswer],
+    [t('whistleTimeFilled'), s.timeToFilled],
+    [t('whistleTimeResolved'), s.timeToResolved],
+  ];
+  return (
+    <section
+      class="report-section whistle-report"
+      aria-labelledby="whistle-report-title"
+      data-testid="whistle-report"
+    >
+      <h2 id="whistle-report-title">{t('whistleReportTitle')}</h2>
+      {s.raised === 0 ? (
+        <p>{t('whistleReportNone')}</p>
+      ) : (
+        <>
+          <p class="whistle-summary">
+            {t('whistleReportSummary', {
+              raised: s.raised,
+              filled: s.filled,
+              inTime: s.filledInTime,
+              resolved: s.resolved,
+              cancelled: s.cancelled,
+              open: s.open,
+            })}
+          </p>
+          <p class="hint">{t('whistleReportHint')}</p>
+          <div class="table-scroll">
+            <table class="report-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('spreadTitle')}</th>
+                  <th scope="col" class="num">
+                    {t('spreadMedian')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('spreadP90')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('spreadMax')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('spreadCount')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {times.map(([label, x]) => (
+                  <tr key={label}>
+                    <th scope="row">{label}</th>
+                    <td class="num">{duration(t, x.p50)}</td>
+                    <td class="num">{duration(t, x.p90)}</td>
+                    <td class="num">{duration(t, x.max)}</td>
+                    <td class="num">{x.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div class="whistle-tables">
+            <div>
+              <h3>{t('whistleByGrid')}</h3>
+              <div class="table-scroll">
+                <table class="report-table whistle-grids">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('colGrid')}</th>
+                      <th scope="col" class="num">
+                        {t('colWhistleRaised')}
+                      </th>
+                      <th scope="col" class="num">
+                        {t('colWhistleFilled')}
+                      </th>
+                      <th scope="col" class="num">
+                        {t('colWhistleInTime')}
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.grids.map((g) => (
+                      <tr key={g.gridId}>
+                        <th scope="row">{g.gridName}</th>
+                        <td class="num">{g.raised}</td>
+                        <td class="num">{g.filled}</td>
+                        <td class="num">{g.filledInTime}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+            <div>
+              <h3>{t('whistleByUnit')}</h3>
+              <div class="table-scroll">
+                <table class="report-table whistle-units">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('colUnit')}</th>
+                      <th scope="col" class="num">
+                        {t('colWhistleCalledTimes')}
+                      </th>
+                      <th scope="col" class="num">
+                        {t('colWhistleAnswered')}
+                      </th>
+                      <th scope="col" class="num">
+                        {t('colWhistleInTime')}
+                      </th>
+                      <th scope="col" class="num">
+                        {t('colWhistleFirstAnswer')}
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.units.map((u) => (
+                      <tr key={u.unitId}>
+                        <th scope="row">
+                          {u.name}
+                          {u.kind && <span class="sub">{t(KIND[u.kind])}</span>}
+                        </th>
+                        <td class="num">{u.called}</td>
+                        <td class="num">{u.answered}</td>
+                        <td class="num">{u.filledInTime}</td>
+                        <td class="num">{duration(t, u.timeToFirstAnswer.p50)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </div>
+          </div>
+          <h3>{t('whistleListReport')}</h3>
+          <div class="table-scroll">
+            <table class="report-table whistle-list">
+              <thead>
+                <tr>
+                  <th scope="col">{t('colWhistleCode')}</th>
+                  <th scope="col">{t('colGrid')}</th>
+                  <th scope="col">{t('colWhistleReason')}</th>
+                  <th scope="col">{t('colWhistleStatus')}</th>
+                  <th scope="col" class="num">
+                    {t('colWhistleCame')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('colWhistleToFirst')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('colWhistleToFilled')}
+                  </th>
+                  <th scope="col" class="num">
+                    {t('colWhistleToResolved')}
+                  </th>
+                  <th scope="col">{t('colWhistleInTime')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.whistles.map((w) => (
+                  <tr key={w.whistleId}>
+                    <th scope="row">
+                      <a href={hrefOf({ page: 'whistle', whistleId: w.whistleId })}>{w.code}</a>
+                      <span class="sub">{dateTime(lang, w.openedAt)}</span>
+                    </th>
+                    <td>{w.gridName}</td>
+                    <td>
+                      {t(CATEGORY[w.category])} · {w.reason}
+                    </td>
+                    <td>{t(STATUS[w.status])}</td>
+                    <td class="num">
+                      {w.came}/{w.called}
+                    </td>
+                    <td class="num">{duration(t, w.toFirstAnswerSeconds)}</td>
+                    <td class="num">{duration(t, w.toFilledSeconds)}</td>
+                    <td class="num">{duration(t, w.toResolvedSeconds)}</td>
+                    <td>
+                      {w.filledInTime ? <Icon name="check" /> : <Icon name="cross" />}{' '}
+                      {w.filledInTime ? t('whistleInTimeYes') : t('whistleInTimeNo')}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

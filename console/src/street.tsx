@@ -1,13 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can } from '../../shared/domain/access';
 import type { IncidentKind, Level } from '../../shared/domain/incident';
-import { type ActivationRequest, ApiError } from './api';
+import { ApiError } from './api';
 import { useI18n } from './i18n';
 import { IncidentPicker } from './incident-picker';
 import type { Street, StreetActivation } from './report-types';
 import { hrefOf } from './route';
 import { useServices } from './services';
-import { ConfirmNameField, NoteField, namesCommunity, SwitchWarning, usePressKey } from './switch';
+import {
+  activationRequest,
+  ConfirmNameField,
+  NoteField,
+  namesCommunity,
+  SwitchWarning,
+  usePressKey,
+} from './switch';
 import type { Board, Community } from './types';
 import { Dialog, ErrorNote, Icon, ModePill, messageOf, usePoll } from './ui';
 
@@ -252,13 +259,7 @@ function StreetSwitchDialog(props: {
   const submit = async (event: Event) => {
     event.preventDefault();
     if (!ready || !kind || !level) return;
-    const request: ActivationRequest = {
-      kind,
-      level,
-      drill,
-      locale: 'zh',
-      ...(note.trim() ? { note: note.trim() } : {}),
-    };
+    const request = activationRequest({ kind, level, drill, note });
     const key = keyOf(JSON.stringify(request));
     setBusy(true);
     setFailure(undefined);

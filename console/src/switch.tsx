@@ -71,6 +71,23 @@ export function SwitchWarning(props: { drill: boolean }) {
   );
 }
 
+/** What a confirmed press asks for; the note only when there is one. */
+export function activationRequest(choice: {
+  kind: IncidentKind;
+  level: Level;
+  drill: boolean;
+  note: string;
+}): ActivationRequest {
+  const note = choice.note.trim();
+  return {
+    kind: choice.kind,
+    level: choice.level,
+    drill: choice.drill,
+    locale: 'zh',
+    ...(note ? { note } : {}),
+  };
+}
+
 /** The optional note sent with the press. */
 export function NoteField(props: { id: string; note: string; onNote: (note: string) => void }) {
   const { t } = useI18n();
@@ -123,13 +140,7 @@ export function SwitchDialog(props: {
   const submit = async (event?: Event) => {
     event?.preventDefault();
     if (!ready || !kind || !level) return;
-    const request: ActivationRequest = {
-      kind,
-      level,
-      drill,
-      locale: 'zh',
-      ...(note.trim() ? { note: note.trim() } : {}),
-    };
+    const request = activationRequest({ kind, level, drill, note });
     const key = keyOf(JSON.stringify(request));
     setBusy(true);
     setFailure(undefined);

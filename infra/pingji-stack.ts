@@ -110,11 +110,17 @@ export class PingjiStack extends Stack {
       POWERTOOLS_SERVICE_NAME: serviceName,
     };
     const routes = props.routes ?? allRoutes;
+    // The API reads the caller's groups and communities from these claims of the verified token.
+    const claims = identity.kind === 'oidc' ? identity.claims : undefined;
     this.api = new Api(this, 'Api', {
       routes,
       data: this.data,
       authorizer,
-      environment,
+      environment: {
+        ...environment,
+        ...(claims?.groups ? { PINGJI_GROUPS_CLAIM: claims.groups } : {}),
+        ...(claims?.communities ? { PINGJI_COMMUNITIES_CLAIM: claims.communities } : {}),
+      },
     });
     this.messaging = new Messaging(this, 'Messaging', {
       data: this.data,
@@ -158,6 +164,7 @@ export class PingjiStack extends Stack {
             kind: 'oidc',
             issuer: identity.kind === 'oidc' ? identity.issuer : '',
             clientId: identity.kind === 'oidc' ? (identity.audiences[0] ?? '') : '',
+            claims,
           },
       hosting: !inChina(this)
         ? { kind: 'cloudfront' }

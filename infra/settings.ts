@@ -54,7 +54,18 @@ export const DEFAULT_SMS_PROVIDER: SmsProviderSettings = { provider: 'sns' };
  * checked by the HTTP API's JWT authorizer; the only choice in the AWS China regions, where
  * Cognito user pools are not offered.
  */
-export type IdentitySettings = { kind: 'cognito' } | { kind: 'oidc'; issuer: string; audiences: string[] };
+export type IdentitySettings =
+  | { kind: 'cognito' }
+  | {
+      kind: 'oidc';
+      issuer: string;
+      audiences: string[];
+      /**
+       * The token claims that carry the caller's groups and communities, when the provider does
+       * not emit Cognito's `cognito:groups` and `custom:communities` (`-c oidcGroupsClaim=groups`).
+       */
+      claims?: { groups?: string | undefined; communities?: string | undefined } | undefined;
+    };
 
 /**
  * The console on CloudFront under a domain of the office's own, for the AWS China regions, where
@@ -95,6 +106,13 @@ const optionalText = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A token claim's name, as the API's `PINGJI_GROUPS_CLAIM` / `PINGJI_COMMUNITIES_CLAIM` accept it. */
+const claimName = (name: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_:.\-/]{1,128}$/, `${name} must be a claim name (letters, digits, _ : . - /)`)
+    .optional();
 
 /** A JSON object given as an object (`cdk.json`) or as JSON text (`-c key='{...}'`). */
 const jsonObject = (name: string) =>
@@ -179,6 +197,8 @@ const contextSchema = z.object({
       .optional(),
   ),
   oidcAudience: optionalText,
+  oidcGroupsClaim: optionalText.pipe(claimName('oidcGroupsClaim')),
+  oidcCommunitiesClaim: optionalText.pipe(claimName('oidcCommunitiesClaim')),
   consoleDomain: optionalText.pipe(
     z
       .string()
@@ -258,7 +278,14 @@ export function resolveSettings(
       secretArn: settings.smsSecretArn,
     },
     identity: settings.oidcIssuer
-      ? { kind: 'oidc', issuer: settings.oidcIssuer, audiences: audiencesOf(settings.oidcAudience) }
+      ? {
+          kind: 'oidc',
+          issuer: settings.oidcIssuer,
+          audiences: audiencesOf(settings.oidcAudience),
+          ...(settings.oidcGroupsClaim || settings.oidcCommunitiesClaim
+            ? { claims: { groups: settings.oidcGroupsClaim, communities: settings.oidcCommunitiesClaim } }
+            : {}),
+        }
       : { kind: 'cognito' },
     consoleDomain:
       settings.consoleDomain && settings.consoleCertificateId
@@ -292,6 +319,11 @@ function combinationProblems(settings: ParsedContext, region: string, china: boo
   }
   if (settings.oidcIssuer && audiencesOf(settings.oidcAudience).length === 0) {
     problems.push('oidcAudience is required with oidcIssuer: the client id(s) the tokens are issued to');
+  }
+  if (!settings.oidcIssuer && (settings.oidcGroupsClaim || settings.oidcCommunitiesClaim)) {
+    problems.push(
+      'oidcGroupsClaim and oidcCommunitiesClaim need oidcIssuer: Cognito always uses cognito:groups and custom:communities',
+    );
   }
   if (!settings.oidcIssuer && settings.oidcAudience) {
     problems.push('oidcAudience needs oidcIssuer: the issuer whose tokens carry that audience');

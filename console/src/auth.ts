@@ -1,4 +1,10 @@
-import type { AwsConfig, DemoUser, LocalConfig } from './config';
+import {
+  type AwsConfig,
+  type ClaimNames,
+  DEFAULT_CLAIM_NAMES,
+  type DemoUser,
+  type LocalConfig,
+} from './config';
 import type { Group } from './types';
 
 /** Who is signed in, as the ID token says. */
@@ -14,7 +20,31 @@ export type Session = {
 };
 
 const SESSION_KEY = 'pingji.session';
+const CLAIMS_KEY = 'pingji.claims';
 const PKCE_KEY = 'pingji.pkce';
+
+/** A list claim as an array, or as one string of names separated by spaces or commas. */
+function listOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value !== 'string') return [];
+  return value
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function storedClaimNames(): ClaimNames {
+  try {
+    const raw: unknown = JSON.parse(sessionStorage.getItem(CLAIMS_KEY) ?? 'null');
+    if (typeof raw !== 'object' || raw === null) return DEFAULT_CLAIM_NAMES;
+    const { groups, communities } = raw as Record<string, unknown>;
+    return typeof groups === 'string' && typeof communities === 'string'
+      ? { groups, communities }
+      : DEFAULT_CLAIM_NAMES;
+  } catch {
+    return DEFAULT_CLAIM_NAMES;
+  }
+}
 const GROUPS: readonly string[] = ['admin', 'planner', 'dutyOfficer', 'commander'];
 
 function base64UrlDecode(part: string): string {
@@ -34,21 +64,14 @@ function base64UrlEncode(bytes: Uint8Array): string {
  * Reads the claims of an ID token. The signature is not checked here: the API checks it on
  * every call, and the page only uses the claims to decide what to show.
  */
-export function sessionFromToken(token: string): Session {
+export function sessionFromToken(token: string, names: ClaimNames = DEFAULT_CLAIM_NAMES): Session {
   const payloadPart = token.split('.')[1];
   if (!payloadPart) throw new Error('not a JWT');
   const claims: unknown = JSON.parse(base64UrlDecode(payloadPart));
   if (typeof claims !== 'object' || claims === null) throw new Error('not a JWT');
   const get = (key: string): unknown => (claims as Record<string, unknown>)[key];
-  const rawGroups = get('cognito:groups');
-  const groups = (Array.isArray(rawGroups) ? rawGroups : []).filter(
-    (g): g is Group => typeof g === 'string' && GROUPS.includes(g),
-  );
-  const rawCommunities = String(get('custom:communities') ?? '');
-  const list = rawCommunities
-    .split(',')
-    .map((c) => c.trim())
-    .filter(Boolean);
+  const groups = listOf(get(names.groups)).filter((g): g is Group => GROUPS.includes(g));
+  const list = listOf(get(names.communities));
   const sub = String(get('sub') ?? '');
   const name = [get('name'), get('email'), get('cognito:username'), sub].find(
     (v): v is string => typeof v === 'string' && v !== '',
@@ -68,7 +91,7 @@ export function storedSession(now = Date.now()): Session | undefined {
   const token = sessionStorage.getItem(SESSION_KEY);
   if (!token) return undefined;
   try {
-    const session = sessionFromToken(token);
+    const session = sessionFromToken(token, storedClaimNames());
     if (session.expiresAt * 1000 <= now + 30_000) {
       sessionStorage.removeItem(SESSION_KEY);
       return undefined;
@@ -80,9 +103,10 @@ export function storedSession(now = Date.now()): Session | undefined {
   }
 }
 
-function keep(token: string): Session {
-  const session = sessionFromToken(token);
+function keep(token: string, names: ClaimNames = DEFAULT_CLAIM_NAMES): Session {
+  const session = sessionFromToken(token, names);
   sessionStorage.setItem(SESSION_KEY, token);
+  sessionStorage.setItem(CLAIMS_KEY, JSON.stringify(names));
   return session;
 }
 
@@ -226,12 +250,13 @@ export async function completeSignIn(config: AwsConfig): Promise<Session | undef
   const idToken =
     typeof body === 'object' && body !== null ? (body as { id_token?: unknown }).id_token : undefined;
   if (!response.ok || typeof idToken !== 'string') throw new Error(`token: HTTP ${response.status}`);
-  return keep(idToken);
+  return keep(idToken, config.claims);
 }
 
 /** Forgets the session; in AWS also ends the provider's session and comes back to this page. */
 export function signOut(config: LocalConfig | AwsConfig): void {
   sessionStorage.removeItem(SESSION_KEY);
+  sessionStorage.removeItem(CLAIMS_KEY);
   if (config.mode !== 'aws') return;
   void endpointsOf(config)
     .then((endpoints) => {

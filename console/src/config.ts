@@ -1,5 +1,12 @@
 import type { Group } from './types';
 
+/** Which ID-token claims carry the groups and the communities (Cognito's names by default). */
+export type ClaimNames = { groups: string; communities: string };
+export const DEFAULT_CLAIM_NAMES: ClaimNames = {
+  groups: 'cognito:groups',
+  communities: 'custom:communities',
+};
+
 /** A demo user the local stack offers on the sign-in page. */
 export type DemoUser = { sub: string; groups: Group[]; communities: string[] };
 
@@ -25,6 +32,8 @@ export type AwsConfig = {
   /** Where Cognito sends the browser back to; defaults to this page. */
   redirectUri: string | null;
   scopes: string[];
+  /** The ID-token claims that carry the groups and the communities. */
+  claims: ClaimNames;
 };
 
 export type RuntimeConfig = LocalConfig | AwsConfig;
@@ -76,6 +85,10 @@ export function parseConfig(raw: unknown): RuntimeConfig {
             withoutTrailingSlash(/^https?:\/\//.test(domain) ? domain : `https://${domain}`),
       redirectUri: optionalString(raw.redirectUri),
       scopes: isStringList(raw.scopes) && raw.scopes.length ? raw.scopes : ['openid', 'email', 'profile'],
+      claims: {
+        groups: optionalString(raw.groupsClaim) ?? DEFAULT_CLAIM_NAMES.groups,
+        communities: optionalString(raw.communitiesClaim) ?? DEFAULT_CLAIM_NAMES.communities,
+      },
     };
   }
   throw new Error('config.json must say "mode": "local" or "aws"');

@@ -67,7 +67,7 @@ function whyPublic(route: RouteDef): string {
 }
 
 /**
- * The HTTP API: one Lambda per route, each invoked with payload format 2.0, behind the JWT
+ * The HTTP API: one Lambda per entry (routes that do one thing share one), each invoked with payload format 2.0, behind the JWT
  * authorizer on every route but the public ones (the health check, the SMS provider callbacks);
  * access-logged and throttled.
  */
@@ -106,19 +106,30 @@ export class Api extends Construct {
       },
     });
 
-    for (const route of props.routes) {
-      const fn = new AppFunction(this, pascal(route.fn), {
-        entry: route.fn,
+    // Routes that share an entry share its function (and its integration): sized for the most
+    // demanding of them, with the strongest table access any of them needs.
+    const byEntry = new Map<string, RouteDef[]>();
+    for (const route of props.routes) byEntry.set(route.fn, [...(byEntry.get(route.fn) ?? []), route]);
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const [entry, served] of byEntry) {
+      const fn = new AppFunction(this, pascal(entry), {
+        entry,
         environment: props.environment,
-        timeout: Duration.seconds(route.lambda?.timeoutSeconds ?? 10),
-        memorySize: route.lambda?.memoryMb ?? 512,
+        timeout: Duration.seconds(Math.max(...served.map((r) => r.lambda?.timeoutSeconds ?? 10))),
+        memorySize: Math.max(...served.map((r) => r.lambda?.memoryMb ?? 512)),
       });
-      props.data.grant(fn, route.table);
-      this.functions.set(route.fn, fn);
+      const tables = new Set(served.map((r) => r.table));
+      props.data.grant(fn, tables.has('write') ? 'write' : tables.has('read') ? 'read' : 'none');
+      this.functions.set(entry, fn);
+      integrations.set(entry, new HttpLambdaIntegration(`${pascal(entry)}Integration`, fn));
+    }
+    for (const route of props.routes) {
+      const integration = integrations.get(route.fn);
+      if (!integration) throw new Error(`no integration for ${route.fn}`);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, fn),
+        integration,
         ...(route.auth ? {} : { authorizer: new HttpNoneAuthorizer() }),
       });
       if (!route.auth && apiRoute) {

@@ -58,6 +58,8 @@ export type ConsoleSignIn =
       issuer: string;
       /** The console's client id at that provider: the audience the API's authorizer accepts. */
       clientId: string;
+      /** The ID-token claims with the groups and communities, when not Cognito's names. */
+      claims?: { groups?: string | undefined; communities?: string | undefined } | undefined;
     };
 
 /**
@@ -265,6 +267,8 @@ export class Console extends Construct {
       cognitoDomain: null,
       redirectUri,
       scopes,
+      ...(props.signIn.claims?.groups ? { groupsClaim: props.signIn.claims.groups } : {}),
+      ...(props.signIn.claims?.communities ? { communitiesClaim: props.signIn.claims.communities } : {}),
     };
   }
 

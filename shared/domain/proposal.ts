@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type CapAlert, type Suggestion, suggestionOf } from './cap';
 import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from './incident';
+import { slug } from './roster';
 
 /**
  * A proposal is what an official warning puts in front of a community's duty officer: a
@@ -84,6 +85,13 @@ export const dismissInput = z
   .object({ note: z.string().trim().max(200, 'must be at most 200 characters').optional() })
   .strict();
 export type DismissInput = z.infer<typeof dismissInput>;
+
+/** Accepting by the proposal's id alone: the community is named only when several could be meant. */
+export const acceptByIdInput = acceptInput.extend({ communityId: slug.optional() });
+export type AcceptByIdInput = z.infer<typeof acceptByIdInput>;
+
+export const dismissByIdInput = dismissInput.extend({ communityId: slug.optional() });
+export type DismissByIdInput = z.infer<typeof dismissByIdInput>;
 
 /** A proposal's id in a path: the thread key. */
 export const proposalIdPattern = /^[a-f0-9]{32}$/;

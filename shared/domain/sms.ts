@@ -8,7 +8,6 @@ import {
   segments,
   shown,
   splitValue,
-  type Value,
 } from './sms-segments';
 
 /** The languages an SMS can be rendered in. Chinese is the default everywhere. */

@@ -14,7 +14,7 @@ import type { Principal } from '../domain/access';
 import { AppError, PayloadTooLargeError, ValidationError } from '../domain/errors';
 import { parseWith } from '../domain/validation';
 import { logger, metrics, tracer } from '../observability';
-import { principalFromClaims } from './claims';
+import { claimNamesFromEnv, principalFromClaims } from './claims';
 import type { AuditInput, AuditSpec, RouteDef } from './routes';
 
 /** The HTTP API's event, with what the middleware adds to it. */
@@ -184,11 +184,13 @@ export function bodyReader(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> 
 
 /** Reads the claims API Gateway's JWT authorizer verified; 401 when a protected route has none. */
 export function authenticate(route: RouteDef): MiddlewareObj<ApiEvent, ApiResult> {
+  // Read at cold start: a malformed claim name fails the start, not the first request.
+  const names = claimNamesFromEnv();
   return {
     before: (request) => {
       const claims = request.event.requestContext?.authorizer?.jwt?.claims;
       if (!route.auth && !claims) return;
-      request.event.principal = principalFromClaims(claims);
+      request.event.principal = principalFromClaims(claims, names);
     },
   };
 }
@@ -210,7 +212,7 @@ function parseJson(text: string | undefined): unknown {
  * middleware, then zod parsing of path, query and body with the route's own schemas.
  */
 export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiRequest<R>) => Promise<Reply>) {
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  const handler = middy<ApiEvent, ApiResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(errorMapper())
@@ -253,6 +255,23 @@ export function apiHandler<R extends RouteDef>(route: R, fn: (request: ApiReques
       }
       return toResult(reply, requestId);
     });
+  return Object.assign(handler, { route });
+}
+
+type RouteHandler = ReturnType<typeof apiHandler>;
+
+/**
+ * One Lambda for several routes that do one thing (a proposal accepted by its community's path or
+ * by its id alone): each request goes to the handler of the route API Gateway matched, by its
+ * route key. Fewer functions keep the stack well inside CloudFormation's 500 resources.
+ */
+export function routedHandler(...handlers: RouteHandler[]) {
+  const byKey = new Map(handlers.map((h) => [`${h.route.method} ${h.route.path}`, h]));
+  return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const handler = byKey.get(event.routeKey ?? '');
+    if (!handler) throw new Error(`no handler here for route ${event.routeKey ?? '(none)'}`);
+    return handler(event, context);
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { allRoutes, type RouteDef } from './routes';
+import { allRoutes, type RouteDef, routes } from './routes';
 import { errorBody } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -41,9 +41,16 @@ const ERRORS: Record<string, string> = {
 /** Builds the OpenAPI 3.1 document from the route list and its zod schemas. */
 export function openApiDocument(): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const nameOf = new Map<RouteDef, string>(Object.entries(routes).map(([name, route]) => [route, name]));
+  const entries = new Set<string>();
   for (const route of allRoutes) {
+    // Named after the function that serves it; a second route of the same function by its own name.
+    const shared = entries.has(route.fn);
+    entries.add(route.fn);
     const operation: JsonSchema = {
-      operationId: route.fn.replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()),
+      operationId: shared
+        ? (nameOf.get(route) ?? route.path)
+        : route.fn.replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()),
       summary: route.summary,
       tags: [route.tag],
       parameters: parameters(route),

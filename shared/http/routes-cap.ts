@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import {
+  acceptByIdInput,
   acceptInput,
+  dismissByIdInput,
   dismissInput,
   PROPOSAL_STATUSES,
   proposalIdPattern,
@@ -11,6 +13,9 @@ import { slug } from '../domain/roster';
 import { activationParams, byCommunity, communityParams, define, field, str } from './routes-common';
 import { activationView } from './schemas';
 
+const proposalIdParams = z
+  .object({ proposalId: z.string().regex(proposalIdPattern, 'not a proposal id') })
+  .strict();
 const proposalParams = z
   .object({ communityId: slug, proposalId: z.string().regex(proposalIdPattern, 'not a proposal id') })
   .strict();
@@ -140,6 +145,49 @@ export const capRoutes = {
       action: 'proposal.dismiss',
       target: 'proposal',
       scopes: byCommunity,
+      details: (r) => ({ note: field(r.body, 'note') !== undefined }),
+    },
+  }),
+  acceptProposalById: define({
+    method: 'POST',
+    path: '/proposals/{proposalId}/accept',
+    fn: 'cap/accept-proposal',
+    summary:
+      'Accept a proposal by its id: the community is the one of the warning’s the caller acts for (name it with communityId when several are)',
+    tag: 'cap',
+    auth: true,
+    table: 'write',
+    params: proposalIdParams,
+    body: acceptByIdInput,
+    success: { status: 201, schema: activationView, description: 'The activation with its teams' },
+    lambda: { timeoutSeconds: 29, memoryMb: 1769 },
+    audit: {
+      action: 'proposal.accept',
+      target: 'proposal',
+      scopes: (r) => [str(field(r.result, 'communityId'))],
+      details: (r) => ({
+        activationId: field(r.result, 'activationId'),
+        kind: field(r.result, 'kind'),
+        level: field(r.result, 'level'),
+        mode: field(r.result, 'mode'),
+      }),
+    },
+  }),
+  dismissProposalById: define({
+    method: 'POST',
+    path: '/proposals/{proposalId}/dismiss',
+    fn: 'cap/dismiss-proposal',
+    summary: 'Dismiss a proposal by its id, with an optional note (communityId when several are meant)',
+    tag: 'cap',
+    auth: true,
+    table: 'write',
+    params: proposalIdParams,
+    body: dismissByIdInput,
+    success: { status: 200, schema: proposalView, description: 'The proposal, dismissed' },
+    audit: {
+      action: 'proposal.dismiss',
+      target: 'proposal',
+      scopes: (r) => [str(field(r.result, 'communityId'))],
       details: (r) => ({ note: field(r.body, 'note') !== undefined }),
     },
   }),

@@ -6,7 +6,9 @@ import { actsFor, authorize, can, type Principal } from '../domain/access';
 import { type CapAlert, coveredPrefixes, parseCap, type Suggestion } from '../domain/cap';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import {
+  type AcceptByIdInput,
   type AcceptInput,
+  type DismissByIdInput,
   type DismissInput,
   isLive,
   messageKey,
@@ -129,6 +131,38 @@ export function makeProposalUseCases({ proposals, structure, switchUseCases, clo
     const proposal = await proposals.get(communityId, proposalId);
     if (!proposal) throw new NotFoundError('proposal', proposalId);
     return proposal;
+  }
+
+  /**
+   * The community a proposal named by its id alone is decided in: of the communities its warning
+   * proposed to, the one the caller acts for, or the one whose proposal is still open; the caller
+   * names it (`communityId`) when several fit.
+   */
+  async function communityFor(
+    principal: Principal,
+    proposalId: string,
+    communityId: string | undefined,
+  ): Promise<string> {
+    const covered = (await proposals.getThread(proposalId))?.communityIds ?? [];
+    if (covered.length === 0) throw new NotFoundError('proposal', proposalId);
+    if (communityId !== undefined) {
+      if (!covered.includes(communityId))
+        throw new ValidationError(`the warning did not propose to community '${communityId}'`, [
+          { path: 'communityId', message: `one of ${covered.join(', ')}` },
+        ]);
+      return communityId;
+    }
+    const mine = covered.filter((id) => actsFor(principal, id));
+    // Someone acting for none of them is refused as the community routes refuse them.
+    if (mine.length === 0) authorize(principal, 'board:read', covered);
+    if (mine.length === 1 && mine[0] !== undefined) return mine[0];
+    const open = (await pMap(mine, (id) => proposals.get(id, proposalId), { concurrency: WRITE_CONCURRENCY }))
+      .filter((p): p is Proposal => p?.status === 'open')
+      .map((p) => p.communityId);
+    if (open.length === 1 && open[0] !== undefined) return open[0];
+    throw new ValidationError('the warning proposed to several of your communities: name one', [
+      { path: 'communityId', message: `required: one of ${(open.length ? open : mine).join(', ')}` },
+    ]);
   }
 
   const closed = (proposal: Proposal) =>
@@ -255,6 +289,27 @@ export function makeProposalUseCases({ proposals, structure, switchUseCases, clo
         updatedAt: now(),
       });
       return response;
+    },
+
+    /** `POST /proposals/{proposalId}/accept`: the community found from the warning, then as above. */
+    async acceptById(
+      principal: Principal,
+      proposalId: string,
+      input: AcceptByIdInput,
+    ): Promise<ActivationResponse> {
+      const { communityId, ...rest } = input;
+      return this.accept(principal, await communityFor(principal, proposalId, communityId), proposalId, rest);
+    },
+
+    /** `POST /proposals/{proposalId}/dismiss`: the community found from the warning, then as below. */
+    async dismissById(principal: Principal, proposalId: string, input: DismissByIdInput): Promise<Proposal> {
+      const { communityId, ...rest } = input;
+      return this.dismiss(
+        principal,
+        await communityFor(principal, proposalId, communityId),
+        proposalId,
+        rest,
+      );
     },
 
     /** Dismisses a proposal: allowed to whoever could have accepted it as it stands. */

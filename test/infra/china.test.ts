@@ -396,6 +396,35 @@ describe('simulated SMS in AWS', () => {
   });
 });
 
+describe('an identity provider with its own claim names', () => {
+  it('tells every API function and the console which claims carry the groups and the communities', () => {
+    const cfn = synthStack(
+      'dev',
+      china({
+        identity: {
+          kind: 'oidc',
+          issuer: ISSUER,
+          audiences: [AUDIENCE],
+          claims: { groups: 'groups', communities: 'pingji_communities' },
+        },
+      }),
+      CHINA_TEST_REGION,
+    ).cfn;
+    const activate = functionFor(cfn, 'switch/activate').props.Environment?.Variables ?? {};
+    const site = functionFor(cfn, 'console/serve');
+    const config = JSON.parse(String(site.props.Environment?.Variables.PINGJI_CONSOLE_CONFIG));
+
+    expect(activate).toMatchObject({
+      PINGJI_GROUPS_CLAIM: 'groups',
+      PINGJI_COMMUNITIES_CLAIM: 'pingji_communities',
+    });
+    expect(config).toMatchObject({ groupsClaim: 'groups', communitiesClaim: 'pingji_communities' });
+    // Without them the API and the console keep Cognito's names.
+    const plain = functionFor(tencent(), 'switch/activate').props.Environment?.Variables ?? {};
+    expect(plain.PINGJI_GROUPS_CLAIM).toBeUndefined();
+  });
+});
+
 describe('the console in China', () => {
   it('without an ICP-filed domain, is served by the API at GET / and GET /{file}, open to browsers, with no CloudFront', () => {
     const cfn = tencent();

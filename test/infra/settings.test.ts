@@ -62,6 +62,20 @@ describe('deployment settings', () => {
     },
   );
 
+  it('takes the claim names an office’s own identity provider uses for groups and communities', () => {
+    const settings = resolveSettings(
+      contextOf({ ...CHINA, oidcGroupsClaim: 'groups', oidcCommunitiesClaim: 'pingji_communities' }),
+      {},
+    );
+
+    expect(settings.identity).toEqual({
+      kind: 'oidc',
+      issuer: CHINA.oidcIssuer,
+      audiences: ['pingji-console'],
+      claims: { groups: 'groups', communities: 'pingji_communities' },
+    });
+  });
+
   it('takes a China region with a mainland provider and the office’s own identity provider', () => {
     const settings = resolveSettings(
       contextOf({
@@ -137,6 +151,8 @@ describe('deployment settings', () => {
     [{ ...CHINA, oidcIssuer: undefined }, /oidcIssuer is required in cn-north-1/],
     [{ ...CHINA, oidcAudience: '' }, /oidcAudience is required with oidcIssuer/],
     [{ oidcAudience: 'console' }, /oidcAudience needs oidcIssuer/],
+    [{ oidcGroupsClaim: 'groups' }, /oidcGroupsClaim and oidcCommunitiesClaim need oidcIssuer/],
+    [{ ...CHINA, oidcCommunitiesClaim: 'a b' }, /oidcCommunitiesClaim must be a claim name/],
     [{ ...CHINA, oidcIssuer: 'http://idp.example.gov.cn' }, /oidcIssuer must be an https URL/],
     [{ smsProvider: 'twilio' }, /smsProvider must be one of simulated, sns, tencent, aliyun/],
     [

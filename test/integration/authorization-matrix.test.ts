@@ -394,7 +394,7 @@ async function proposalFor(scope: Scope, drill: boolean): Promise<string> {
  * Accepting a proposal is a press of the switch, under the switch's rules: on a community already
  * switched, an allowed caller gets past the permission check to the 409; the proposal stays open.
  */
-const acceptCase = (row: Row, drill: boolean): RouteCase => ({
+const acceptCase = (row: Row, drill: boolean, byId = false): RouteCase => ({
   variant: drill ? 'drill' : 'emergency',
   row,
   scoped: true,
@@ -404,13 +404,41 @@ const acceptCase = (row: Row, drill: boolean): RouteCase => ({
     const proposalId = await proposalFor(scope, drill);
     await ensureOpen(admin, communityId);
     const before = await switchState(communityId);
-    const reply = await client.post(`/communities/${communityId}/proposals/${proposalId}/accept`, {});
+    const reply = await client.post(
+      byId ? `/proposals/${proposalId}/accept` : `/communities/${communityId}/proposals/${proposalId}/accept`,
+      {},
+    );
     return {
       reply,
       async verify(granted) {
         if (granted) expect(errorOf(reply).code).toBe('ALREADY_SWITCHED');
         expect(await switchState(communityId)).toEqual(before);
         expect((await openProposalsOf(communityId)).map((p) => p.proposalId)).toContain(proposalId);
+      },
+    };
+  },
+});
+
+/** Dismissing a proposal: whoever could have accepted it, through either path. */
+const dismissCase = (byId: boolean): RouteCase => ({
+  variant: 'emergency',
+  row: CONTRACT.emergency,
+  scoped: true,
+  async attempt(client, scope) {
+    const communityId = communityOf(scope);
+    const proposalId = await proposalFor(scope, false);
+    const reply = await client.post(
+      byId
+        ? `/proposals/${proposalId}/dismiss`
+        : `/communities/${communityId}/proposals/${proposalId}/dismiss`,
+      {},
+    );
+    return {
+      reply,
+      async verify(granted) {
+        const open = (await openProposalsOf(communityId)).map((p) => p.proposalId);
+        if (granted) expect(proposalView.parse(reply.body).status).toBe('dismissed');
+        expect(open.includes(proposalId)).toBe(!granted);
       },
     };
   },
@@ -744,26 +772,12 @@ const MATRIX: Record<string, readonly RouteCase[]> = {
     acceptCase(CONTRACT.emergency, false),
     acceptCase(CONTRACT.drill, true),
   ],
-  'POST /communities/{communityId}/proposals/{proposalId}/dismiss': [
-    {
-      variant: 'emergency',
-      row: CONTRACT.emergency,
-      scoped: true,
-      async attempt(client, scope) {
-        const communityId = communityOf(scope);
-        const proposalId = await proposalFor(scope, false);
-        const reply = await client.post(`/communities/${communityId}/proposals/${proposalId}/dismiss`, {});
-        return {
-          reply,
-          async verify(granted) {
-            const open = (await openProposalsOf(communityId)).map((p) => p.proposalId);
-            if (granted) expect(proposalView.parse(reply.body).status).toBe('dismissed');
-            expect(open.includes(proposalId)).toBe(!granted);
-          },
-        };
-      },
-    },
+  'POST /communities/{communityId}/proposals/{proposalId}/dismiss': [dismissCase(false)],
+  'POST /proposals/{proposalId}/accept': [
+    acceptCase(CONTRACT.emergency, false, true),
+    acceptCase(CONTRACT.drill, true, true),
   ],
+  'POST /proposals/{proposalId}/dismiss': [dismissCase(true)],
   'GET /streets/{streetId}/cap': [
     {
       row: CONTRACT.boardRead,

@@ -119,6 +119,38 @@ describe('POST /cap/warnings', () => {
     );
   });
 
+  it('a proposal is decided by its id alone: the community is the caller’s, or the one named', async () => {
+    const identifier = fresh();
+    const { proposals } = await receive(
+      capWarning({ identifier, geocodes: [STREET_CODE], severity: 'Severe' }),
+    );
+    const proposalId = proposals[0]?.proposalId ?? '';
+    const onlyXijie = await api.as(['dutyOfficer'], [XIJIE], 'cap-duty-xijie');
+    const elsewhere = await api.as(['dutyOfficer'], ['qitaju'], 'cap-duty-elsewhere');
+
+    // Both demo communities are the duty officer's: which one is asked for, by name.
+    const ambiguous = await duty.post(`/proposals/${proposalId}/accept`, {});
+    const notCovered = await duty.post(`/proposals/${proposalId}/accept`, { communityId: 'qitaju' });
+    const outsider = await elsewhere.post(`/proposals/${proposalId}/dismiss`, {});
+    const unknown = await duty.post(`/proposals/${'0'.repeat(32)}/accept`, {});
+    const dismissed = await onlyXijie.post(`/proposals/${proposalId}/dismiss`, { note: '地势高' });
+    // With xijie's proposal dismissed, dongguan's is the only one open: no name needed.
+    const accepted = await duty.post(`/proposals/${proposalId}/accept`, {});
+
+    expect(errorOf(ambiguous)).toMatchObject({ status: 400 });
+    expect(JSON.stringify(ambiguous.body)).toContain('communityId');
+    expect(errorOf(notCovered)).toMatchObject({ status: 400 });
+    expect(JSON.stringify(notCovered.body)).toContain('communityId');
+    expect(errorOf(outsider)).toMatchObject({ status: 403 });
+    expect(errorOf(unknown)).toMatchObject({ status: 404 });
+    expect(dismissed.status, JSON.stringify(dismissed.body)).toBe(200);
+    expect(proposalView.parse(dismissed.body)).toMatchObject({ communityId: XIJIE, status: 'dismissed' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
+    expect(activationView.parse(accepted.body)).toMatchObject({ communityId: DONGGUAN, mode: 'emergency' });
+    expect(await auditActions(DONGGUAN)).toEqual(expect.arrayContaining(['proposal.accept']));
+    expect(await auditActions(XIJIE)).toEqual(expect.arrayContaining(['proposal.dismiss']));
+  });
+
   it('an Update revises the open proposals and a Cancel withdraws them', async () => {
     const identifier = fresh();
     await receive(capWarning({ identifier, geocodes: [STREET_CODE], severity: 'Moderate' }));

@@ -73,9 +73,17 @@ const proposalIds: string[] = [];
 const proposals = {
   accept: [] as { communityId: string; proposalId: string }[],
   dismiss: [] as { communityId: string; proposalId: string }[],
+  /** For the routes that name the proposal alone (`/proposals/{proposalId}/…`). */
+  acceptById: [] as { communityId: string; proposalId: string }[],
+  dismissById: [] as { communityId: string; proposalId: string }[],
 };
 /** The fixture communities' GB/T 2260 codes, under one street code. */
-const AREA = { street: '620102099000', 'fz-a': '620102099001', 'fz-b': '620102099002' } as const;
+const AREA = {
+  street: '620102099000',
+  'fz-a': '620102099001',
+  'fz-b': '620102099002',
+  'fz-c': '620102098001',
+} as const;
 const phones = new PhoneBook(7_007);
 
 beforeAll(async () => {
@@ -103,6 +111,13 @@ beforeAll(async () => {
   ];
   for (const [communityId, extra] of people)
     members.push(await createMember(admin, communityId, memberBody(phones.next(), extra)));
+  // A community of another street, in normal mode throughout, for the by-id acceptance alone.
+  await buildCommunity(admin, { streetId: 'fz-other', communityId: 'fz-c', grids: ['k1'] });
+  await createMember(
+    admin,
+    'fz-c',
+    memberBody(phones.next(), { name: '丙网格长', gridId: 'k1', roles: ['gridLeader'] }),
+  );
   activationId = (await ensureOpen(admin, 'fz-a', true)).activationId;
   drafted = peopleOn(await waitForAlerts(admin, activationId)).map((p) => p.memberId);
   for (const days of [200, 300]) {
@@ -128,28 +143,36 @@ beforeAll(async () => {
     ).whistleId;
   whistleId = await blow();
   cancelWhistleId = await blow();
-  for (const communityId of ['fz-a', 'fz-b'] as const)
+  for (const communityId of ['fz-a', 'fz-b', 'fz-c'] as const)
     await succeed(
       'area code',
       admin.put(`/communities/${communityId}`, {
         name: `${communityId}社区`,
-        streetId: 'fz-street',
+        streetId: communityId === 'fz-c' ? 'fz-other' : 'fz-street',
         areaCode: AREA[communityId],
       }),
     );
-  // Three warnings: one the CAP fuzzing updates and cancels, one whose proposals are left for
-  // the dismiss route, one for the accept route (a dismissed proposal can no longer be accepted).
-  for (const identifier of ['fz-warning', 'fz-dismiss', 'fz-accept']) {
+  // Five warnings: one the CAP fuzzing updates and cancels, and for each of the dismiss and
+  // accept routes (by community, and by the proposal's id alone) one whose proposals it has to
+  // itself (a dismissed proposal can no longer be accepted). The by-id acceptance's warning covers
+  // fz-c alone, a community nothing else switches.
+  const warnings = [
+    ['fz-warning', AREA.street, undefined],
+    ['fz-dismiss', AREA.street, proposals.dismiss],
+    ['fz-accept', AREA.street, proposals.accept],
+    ['fz-dismiss-id', AREA.street, proposals.dismissById],
+    ['fz-accept-id', AREA['fz-c'], proposals.acceptById],
+  ] as const;
+  for (const [identifier, area, list] of warnings) {
     const warned = await succeed(
       'warning',
-      admin.post('/cap/warnings', capWarning({ identifier, geocodes: [AREA.street] }), {
+      admin.post('/cap/warnings', capWarning({ identifier, geocodes: [area] }), {
         'content-type': 'application/cap+xml',
       }),
     );
-    if (identifier === 'fz-warning') continue;
+    if (!list) continue;
     const made = warningResult.parse(warned.body).proposals;
     proposalIds.push(...new Set(made.map((p) => p.proposalId)));
-    const list = identifier === 'fz-accept' ? proposals.accept : proposals.dismiss;
     list.push(...made.map(({ communityId, proposalId }) => ({ communityId, proposalId })));
   }
   // From here on only requests write: the consumer would change the table behind the test's back.
@@ -438,7 +461,14 @@ function pathFor(route: RouteDef): fc.Arbitrary<string> {
     .map((ids) => fill(Object.fromEntries(names.map((name, i) => [name, ids[i] ?? '']))));
   if (names.includes('proposalId')) {
     // A proposal's own community and id, so that some requests reach a proposal that exists.
-    const own = route.path.endsWith('/accept') ? proposals.accept : proposals.dismiss;
+    const byId = route.path.startsWith('/proposals/');
+    const own = route.path.endsWith('/accept')
+      ? byId
+        ? proposals.acceptById
+        : proposals.accept
+      : byId
+        ? proposals.dismissById
+        : proposals.dismiss;
     const coherentProposal = fc.constantFrom(...own).map((p) => fill(p));
     return fc.oneof({ weight: 3, arbitrary: coherentProposal }, { weight: 2, arbitrary: independent });
   }

@@ -39,6 +39,17 @@ describe('the console config.json in AWS', () => {
     });
   });
 
+  it('reads the claim names of the office’s provider, Cognito’s by default', () => {
+    const own = parseConfig({ ...base, issuer: 'https://idp.example.gov.cn', groupsClaim: 'groups' });
+    const cognito = parseConfig({ ...base, userPoolId: 'cn-north-1_x' });
+
+    expect(own.mode === 'aws' && own.claims).toEqual({ groups: 'groups', communities: 'custom:communities' });
+    expect(cognito.mode === 'aws' && cognito.claims).toEqual({
+      groups: 'cognito:groups',
+      communities: 'custom:communities',
+    });
+  });
+
   it('names what is missing when neither a user pool nor an issuer is given', () => {
     expect(() => parseConfig({ ...base, clientId: '' })).toThrow(
       'config.json lacks clientId, userPoolId or issuer',

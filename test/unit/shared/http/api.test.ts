@@ -19,6 +19,7 @@ import {
   JSON_BODY_LIMIT,
   noContent,
   ok,
+  routedHandler,
 } from '../../../../shared/http/api';
 import { routes } from '../../../../shared/http/routes';
 import { errorBody } from '../../../../shared/http/schemas';
@@ -436,5 +437,43 @@ describe('apiHandler: the error mapper', () => {
 
     expect(result.statusCode).toBe(500);
     expect(errorOf(result).code).toBe('INTERNAL');
+  });
+});
+
+describe('routedHandler: one function for several routes', () => {
+  const both = routedHandler(
+    apiHandler(routes.createMember, async () => created({ served: 'create' })),
+    apiHandler(routes.importMembers, async () => ok({ served: 'import' })),
+  );
+
+  it('hands each request to the handler of the route it came in on', async () => {
+    const create = await both(
+      anEvent((e) => {
+        e.routeKey = 'POST /communities/{communityId}/members';
+      }),
+      fakeContext(),
+    );
+    const imported = await both(
+      anEvent((e) => {
+        e.routeKey = 'POST /communities/{communityId}/members/import';
+        e.headers = { ...e.headers, 'content-type': 'text/csv' };
+        e.body = 'name,phone';
+      }),
+      fakeContext(),
+    );
+
+    expect([create.statusCode, jsonOf(create)]).toEqual([201, { served: 'create' }]);
+    expect([imported.statusCode, jsonOf(imported)]).toEqual([200, { served: 'import' }]);
+  });
+
+  it('refuses a route it does not serve, naming it', async () => {
+    await expect(
+      both(
+        anEvent((e) => {
+          e.routeKey = 'DELETE /elsewhere';
+        }),
+        fakeContext(),
+      ),
+    ).rejects.toThrow('DELETE /elsewhere');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '../../../../shared/domain/errors';
-import { claimList, principalFromClaims } from '../../../../shared/http/claims';
+import { claimList, claimNamesFromEnv, principalFromClaims } from '../../../../shared/http/claims';
 
 describe('claimList', () => {
   it.each([
@@ -76,5 +76,34 @@ describe('principalFromClaims', () => {
   ] as [string, Parameters<typeof principalFromClaims>[0]][])('refuses %s with a 401', (_label, claims) => {
     expect(() => principalFromClaims(claims)).toThrow(UnauthorizedError);
     expect(() => principalFromClaims(claims)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+});
+
+describe('claim names of an identity provider of the office’s own', () => {
+  it('reads groups and communities from the claims the deployment names', () => {
+    const names = claimNamesFromEnv({
+      PINGJI_GROUPS_CLAIM: 'groups',
+      PINGJI_COMMUNITIES_CLAIM: 'pingji_communities',
+    });
+    const claims = {
+      sub: 'u-9',
+      groups: ['dutyOfficer', 'not-a-group'],
+      pingji_communities: 'dongguan',
+      'cognito:groups': '[admin]',
+    };
+
+    expect(principalFromClaims(claims, names)).toEqual({
+      sub: 'u-9',
+      groups: ['dutyOfficer'],
+      communities: ['dongguan'],
+    });
+  });
+
+  it('keeps Cognito’s names when none are set', () => {
+    expect(claimNamesFromEnv({})).toEqual({ groups: 'cognito:groups', communities: 'custom:communities' });
+  });
+
+  it('fails the start on a malformed name, naming the variable', () => {
+    expect(() => claimNamesFromEnv({ PINGJI_GROUPS_CLAIM: 'groups, roles' })).toThrow(/PINGJI_GROUPS_CLAIM/);
   });
 });

@@ -29,13 +29,6 @@ export function formErrorsOf(error: unknown, fields: readonly string[]): FormErr
   return { fields: out, form };
 }
 
-/** The attributes that tie an input to its error message. */
-export function invalidProps(id: string, errors: FormErrors, field: string) {
-  return errors.fields[field]
-    ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` }
-    : { 'aria-invalid': undefined, 'aria-describedby': undefined };
-}
-
 /** The API's field messages the console says in the reader's language; others are shown as they come. */
 const API_MESSAGES: Record<string, MessageKey> = {
   'not a valid phone number': 'apiBadPhone',
@@ -47,11 +40,25 @@ const API_MESSAGES: Record<string, MessageKey> = {
   'a servingPartyMember is a party member: partyMember must be true': 'apiPartyRule',
 };
 
-/** The API's message for one field, shown right under it. */
-export function FieldError(props: { id: string; errors: FormErrors; field: string }) {
+/**
+ * The API's message for one field, shown right under it; `plain` shows the API's words as they
+ * come, without the icon.
+ */
+export function FieldError(props: {
+  id: string;
+  errors: FormErrors;
+  field: string;
+  plain?: boolean | undefined;
+}) {
   const { t } = useI18n();
   const message = props.errors.fields[props.field];
   if (!message) return null;
+  if (props.plain)
+    return (
+      <p class="field-error" id={`${props.id}-error`}>
+        {message}
+      </p>
+    );
   const said = message
     .split('; ')
     .map((m) => {

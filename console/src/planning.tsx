@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can } from '../../shared/domain/access';
 import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from '../../shared/domain/incident';
-import { ApiError } from './api';
+import { Field, fieldsOf, Select } from './field';
+import { type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
+import { PageForm } from './form-layout';
 import { type MessageKey, useI18n } from './i18n';
 import type { DrillSchedule, RankingPeriod, Rankings } from './planning-types';
 import { UnitRankingTable } from './ranking-units';
@@ -23,19 +25,8 @@ function todayCst(): string {
   return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
-type FieldErrors = Partial<Record<'at' | 'kind' | 'level' | 'note' | 'form', string>>;
-
-function fieldErrorsOf(error: unknown): FieldErrors {
-  if (!(error instanceof ApiError)) return { form: messageOf(error) };
-  const out: FieldErrors = {};
-  for (const d of error.details) {
-    if (typeof d !== 'object' || d === null) continue;
-    const { path, message } = d as { path?: unknown; message?: unknown };
-    if (typeof path !== 'string' || typeof message !== 'string') continue;
-    if (path === 'at' || path === 'kind' || path === 'level' || path === 'note') out[path] = message;
-  }
-  return Object.keys(out).length ? out : { form: error.message };
-}
+/** The schedule form's fields, named as the API names them. */
+const SCHEDULE_FIELDS = ['at', 'kind', 'level', 'note'] as const;
 
 const STATUS_KEYS: Record<DrillSchedule['status'], MessageKey> = {
   pending: 'schedulePending',
@@ -58,8 +49,9 @@ export function SchedulesPage(props: { communityId: string }) {
   const [kind, setKind] = useState<IncidentKind>('flood');
   const [level, setLevel] = useState<Level>('IV');
   const [note, setNote] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
+  const field = fieldsOf('schedule', errors, { plain: true });
   const mayPlan = can(session, 'drill:switch', [communityId]);
 
   useEffect(() => {
@@ -82,15 +74,14 @@ export function SchedulesPage(props: { communityId: string }) {
       .catch((e: unknown) => setError(messageOf(e)));
   }, [api, communityId, nonce]);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const submit = async () => {
     const when = new Date(at);
     if (Number.isNaN(when.getTime())) {
-      setErrors({ at: t('scheduleAtInvalid') });
+      setErrors({ fields: { at: t('scheduleAtInvalid') } });
       return;
     }
     setBusy(true);
-    setErrors({});
+    setErrors(NO_ERRORS);
     try {
       await api.scheduleDrill(communityId, {
         at: when.toISOString(),
@@ -102,7 +93,7 @@ export function SchedulesPage(props: { communityId: string }) {
       setNote('');
       setNonce((n) => n + 1);
     } catch (e) {
-      setErrors(fieldErrorsOf(e));
+      setErrors(formErrorsOf(e, SCHEDULE_FIELDS));
     } finally {
       setBusy(false);
     }
@@ -139,71 +130,59 @@ export function SchedulesPage(props: { communityId: string }) {
       <p class="hint">{t('schedulesIntro')}</p>
 
       {mayPlan && (
-        <form class="schedule-form" onSubmit={(e) => void submit(e)} noValidate>
-          <h2>{t('scheduleFormTitle')}</h2>
-          <div class="field">
-            <label for="schedule-at">{t('scheduleAt')}</label>
-            <input
-              id="schedule-at"
-              type="datetime-local"
-              value={at}
-              aria-invalid={errors.at ? true : undefined}
-              aria-describedby={errors.at ? 'schedule-at-error' : undefined}
-              onInput={(e) => setAt(e.currentTarget.value)}
-            />
-            {errors.at && (
-              <p class="field-error" id="schedule-at-error">
-                {errors.at}
-              </p>
+        <PageForm
+          class="schedule-form"
+          title={t('scheduleFormTitle')}
+          busy={busy}
+          submitLabel={t('scheduleSubmit')}
+          busyLabel={t('scheduling')}
+          error={errors.form}
+          onSubmit={() => void submit()}
+        >
+          <Field {...field('at')} label={t('scheduleAt')}>
+            {(control) => (
+              <input
+                {...control}
+                type="datetime-local"
+                value={at}
+                onInput={(e) => setAt(e.currentTarget.value)}
+              />
             )}
-          </div>
-          <div class="field">
-            <label for="schedule-kind">{t('kindLabel')}</label>
-            <select
-              id="schedule-kind"
-              value={kind}
-              onChange={(e) => setKind(e.currentTarget.value as IncidentKind)}
-            >
-              {INCIDENT_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {labels.kind[k]}
-                </option>
-              ))}
-            </select>
-            {errors.kind && <p class="field-error">{errors.kind}</p>}
-          </div>
-          <div class="field">
-            <label for="schedule-level">{t('levelLabel')}</label>
-            <select
-              id="schedule-level"
-              value={level}
-              onChange={(e) => setLevel(e.currentTarget.value as Level)}
-            >
-              {LEVELS.map((l) => (
-                <option key={l} value={l}>
-                  {labels.level[l]}
-                </option>
-              ))}
-            </select>
-            {errors.level && <p class="field-error">{errors.level}</p>}
-          </div>
-          <div class="field wide">
-            <label for="schedule-note">{t('noteLabel')}</label>
-            <input
-              id="schedule-note"
-              type="text"
-              maxLength={200}
-              value={note}
-              aria-invalid={errors.note ? true : undefined}
-              onInput={(e) => setNote(e.currentTarget.value)}
-            />
-            {errors.note && <p class="field-error">{errors.note}</p>}
-          </div>
-          {errors.form && <p class="field-error">{errors.form}</p>}
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy ? t('scheduling') : t('scheduleSubmit')}
-          </button>
-        </form>
+          </Field>
+          <Field {...field('kind')} label={t('kindLabel')}>
+            {(control) => (
+              <Select
+                control={control}
+                value={kind}
+                options={INCIDENT_KINDS}
+                labelOf={(k) => labels.kind[k]}
+                onPick={setKind}
+              />
+            )}
+          </Field>
+          <Field {...field('level')} label={t('levelLabel')}>
+            {(control) => (
+              <Select
+                control={control}
+                value={level}
+                options={LEVELS}
+                labelOf={(l) => labels.level[l]}
+                onPick={setLevel}
+              />
+            )}
+          </Field>
+          <Field {...field('note')} label={t('noteLabel')} wide>
+            {(control) => (
+              <input
+                {...control}
+                type="text"
+                maxLength={200}
+                value={note}
+                onInput={(e) => setNote(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        </PageForm>
       )}
 
       <h2>{t('schedulesListTitle')}</h2>

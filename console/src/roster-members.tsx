@@ -1,12 +1,7 @@
 import { useState } from 'preact/hooks';
-import {
-  FieldError,
-  FormErrorNote,
-  type FormErrors,
-  formErrorsOf,
-  invalidProps,
-  NO_ERRORS,
-} from './form-errors';
+import { CheckList, Field, FieldSet, fieldsOf, Select } from './field';
+import { FormErrorNote, type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
+import { DialogForm } from './form-layout';
 import { useI18n } from './i18n';
 import { displayPhone } from './phones';
 import { useServices } from './services';
@@ -48,9 +43,6 @@ const draftOf = (m: Member | undefined, gridId: string): Draft => ({
   available: m?.available ?? true,
   unavailableUntil: m?.unavailableUntil ?? '',
 });
-
-const toggled = <T,>(list: readonly T[], item: T, on: boolean): T[] =>
-  on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
 
 /** The body of a create: every field, the optional ones only when set. */
 function createBody(d: Draft): Record<string, unknown> {
@@ -98,10 +90,9 @@ export function MemberDialog(props: {
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
-  const id = (field: string) => `member-${field}`;
+  const at = fieldsOf('member', errors);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const submit = async () => {
     if (busy) return;
     setBusy(true);
     setErrors(NO_ERRORS);
@@ -130,140 +121,103 @@ export function MemberDialog(props: {
       onClose={props.onClose}
       testId="member-dialog"
     >
-      <form class="editor-form" onSubmit={(e) => void submit(e)} noValidate>
-        <div class="field">
-          <label for={id('name')}>{t('fieldName')}</label>
-          <input
-            id={id('name')}
-            type="text"
-            value={draft.name}
-            autoComplete="off"
-            onInput={(e) => set('name', e.currentTarget.value)}
-            {...invalidProps(id('name'), errors, 'name')}
-          />
-          <FieldError id={id('name')} errors={errors} field="name" />
-        </div>
-        <div class="field">
-          <label for={id('phone')}>{t('fieldPhone')}</label>
-          <input
-            id={id('phone')}
-            type="tel"
-            inputMode="tel"
-            value={draft.phone}
-            autoComplete="off"
-            onInput={(e) => set('phone', e.currentTarget.value)}
-            {...invalidProps(id('phone'), errors, 'phone')}
-          />
-          <FieldError id={id('phone')} errors={errors} field="phone" />
-        </div>
-        <fieldset class="field wide choices" {...invalidProps(id('roles'), errors, 'roles')}>
-          <legend>{t('fieldRoles')}</legend>
-          {ROLE_LIST.map((r) => (
-            <label key={r} class="check">
-              <input
-                type="checkbox"
-                checked={draft.roles.includes(r)}
-                onChange={(e) => set('roles', toggled(draft.roles, r, e.currentTarget.checked))}
-              />
-              {labels.role[r]}
-            </label>
-          ))}
-          <FieldError id={id('roles')} errors={errors} field="roles" />
-        </fieldset>
-        <div class="field wide">
-          <label class="check">
+      <DialogForm errors={errors} busy={busy} onSubmit={() => void submit()} onCancel={props.onClose}>
+        <Field {...at('name')} label={t('fieldName')}>
+          {(control) => (
             <input
-              id={id('partyMember')}
+              {...control}
+              type="text"
+              value={draft.name}
+              autoComplete="off"
+              onInput={(e) => set('name', e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field {...at('phone')} label={t('fieldPhone')}>
+          {(control) => (
+            <input
+              {...control}
+              type="tel"
+              inputMode="tel"
+              value={draft.phone}
+              autoComplete="off"
+              onInput={(e) => set('phone', e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <FieldSet {...at('roles')} label={t('fieldRoles')}>
+          <CheckList
+            options={ROLE_LIST}
+            checked={draft.roles}
+            labelOf={(r) => labels.role[r]}
+            onChange={(roles) => set('roles', roles)}
+          />
+        </FieldSet>
+        <Field {...at('partyMember')} label={t('fieldParty')} check wide>
+          {(control) => (
+            <input
+              {...control}
               type="checkbox"
               checked={draft.partyMember}
               onChange={(e) => set('partyMember', e.currentTarget.checked)}
-              {...invalidProps(id('partyMember'), errors, 'partyMember')}
             />
-            {t('fieldParty')}
-          </label>
-          <FieldError id={id('partyMember')} errors={errors} field="partyMember" />
-        </div>
-        <div class="field">
-          <label for={id('gridId')}>{t('fieldGrid')}</label>
-          <select
-            id={id('gridId')}
-            value={draft.gridId}
-            onChange={(e) => set('gridId', e.currentTarget.value)}
-            {...invalidProps(id('gridId'), errors, 'gridId')}
-          >
-            <option value="">{t('noneOption')}</option>
-            {props.grids.map((g) => (
-              <option key={g.gridId} value={g.gridId}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-          <FieldError id={id('gridId')} errors={errors} field="gridId" />
-        </div>
-        <div class="field">
-          <label for={id('unitId')}>{t('fieldUnit')}</label>
-          <select
-            id={id('unitId')}
-            value={draft.unitId}
-            onChange={(e) => set('unitId', e.currentTarget.value)}
-            {...invalidProps(id('unitId'), errors, 'unitId')}
-          >
-            <option value="">{t('noneOption')}</option>
-            {props.units.map((u) => (
-              <option key={u.unitId} value={u.unitId}>
-                {u.name}
-              </option>
-            ))}
-          </select>
-          <FieldError id={id('unitId')} errors={errors} field="unitId" />
-        </div>
-        <fieldset class="field wide choices" {...invalidProps(id('skills'), errors, 'skills')}>
-          <legend>{t('fieldSkills')}</legend>
-          {SKILL_LIST.map((s) => (
-            <label key={s} class="check">
-              <input
-                type="checkbox"
-                checked={draft.skills.includes(s)}
-                onChange={(e) => set('skills', toggled(draft.skills, s, e.currentTarget.checked))}
-              />
-              {labels.skill[s]}
-            </label>
-          ))}
-          <FieldError id={id('skills')} errors={errors} field="skills" />
-        </fieldset>
-        <div class="field">
-          <label class="check">
+          )}
+        </Field>
+        <Field {...at('gridId')} label={t('fieldGrid')}>
+          {(control) => (
+            <Select
+              control={control}
+              value={draft.gridId}
+              options={['', ...props.grids.map((g) => g.gridId)]}
+              labelOf={(id) =>
+                id ? (props.grids.find((g) => g.gridId === id)?.name ?? id) : t('noneOption')
+              }
+              onPick={(id) => set('gridId', id)}
+            />
+          )}
+        </Field>
+        <Field {...at('unitId')} label={t('fieldUnit')}>
+          {(control) => (
+            <Select
+              control={control}
+              value={draft.unitId}
+              options={['', ...props.units.map((u) => u.unitId)]}
+              labelOf={(id) =>
+                id ? (props.units.find((u) => u.unitId === id)?.name ?? id) : t('noneOption')
+              }
+              onPick={(id) => set('unitId', id)}
+            />
+          )}
+        </Field>
+        <FieldSet {...at('skills')} label={t('fieldSkills')}>
+          <CheckList
+            options={SKILL_LIST}
+            checked={draft.skills}
+            labelOf={(s) => labels.skill[s]}
+            onChange={(skills) => set('skills', skills)}
+          />
+        </FieldSet>
+        <Field {...at('available')} label={t('fieldAvailable')} check>
+          {(control) => (
             <input
-              id={id('available')}
+              {...control}
               type="checkbox"
               checked={draft.available}
               onChange={(e) => set('available', e.currentTarget.checked)}
             />
-            {t('fieldAvailable')}
-          </label>
-          <FieldError id={id('available')} errors={errors} field="available" />
-        </div>
-        <div class="field">
-          <label for={id('unavailableUntil')}>{t('fieldUntil')}</label>
-          <input
-            id={id('unavailableUntil')}
-            type="date"
-            value={draft.unavailableUntil}
-            onInput={(e) => set('unavailableUntil', e.currentTarget.value)}
-            {...invalidProps(id('unavailableUntil'), errors, 'unavailableUntil')}
-          />
-          <FieldError id={id('unavailableUntil')} errors={errors} field="unavailableUntil" />
-        </div>
-        <FormErrorNote errors={errors} />
-        <div class="dialog-actions wide">
-          <button type="button" class="button" onClick={props.onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy ? t('saving') : t('save')}
-          </button>
-        </div>
-      </form>
+          )}
+        </Field>
+        <Field {...at('unavailableUntil')} label={t('fieldUntil')}>
+          {(control) => (
+            <input
+              {...control}
+              type="date"
+              value={draft.unavailableUntil}
+              onInput={(e) => set('unavailableUntil', e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </DialogForm>
     </Dialog>
   );
 }
@@ -334,17 +288,16 @@ export function UnavailableDialog(props: {
           </label>
         </fieldset>
         {mode === 'until' && (
-          <div class="field">
-            <label for="away-until">{t('unavailableDate')}</label>
-            <input
-              id="away-until"
-              type="date"
-              value={until}
-              onInput={(e) => setUntil(e.currentTarget.value)}
-              {...invalidProps('away-until', errors, 'unavailableUntil')}
-            />
-            <FieldError id="away-until" errors={errors} field="unavailableUntil" />
-          </div>
+          <Field id="away-until" field="unavailableUntil" errors={errors} label={t('unavailableDate')}>
+            {(control) => (
+              <input
+                {...control}
+                type="date"
+                value={until}
+                onInput={(e) => setUntil(e.currentTarget.value)}
+              />
+            )}
+          </Field>
         )}
         <FormErrorNote errors={{ ...errors, fields: {} }} />
         <div class="dialog-actions wide">

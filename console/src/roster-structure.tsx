@@ -1,13 +1,8 @@
 import { useState } from 'preact/hooks';
 import { can } from '../../shared/domain/access';
-import {
-  FieldError,
-  FormErrorNote,
-  type FormErrors,
-  formErrorsOf,
-  invalidProps,
-  NO_ERRORS,
-} from './form-errors';
+import { CheckList, Field, FieldSet, fieldsOf, Select } from './field';
+import { type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
+import { DialogForm } from './form-layout';
 import { type MessageKey, useI18n } from './i18n';
 import { useServices } from './services';
 import {
@@ -25,9 +20,6 @@ import { Dialog, Icon } from './ui';
 
 const catKey = (c: WhistleCategory): MessageKey => `cat_${c}`;
 const kindKey = (k: UnitKind): MessageKey => `kind_${k}`;
-
-const toggled = <T,>(list: readonly T[], item: T, on: boolean): T[] =>
-  on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
 
 /** The community's grids and the units paired with them, each editable in its own form. */
 export function StructurePanel(props: {
@@ -182,10 +174,10 @@ function GridDialog(props: {
   const [neighbours, setNeighbours] = useState<string[]>(grid?.neighbours ?? []);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
-  const id = (f: string) => `grid-${f}`;
+  const at = fieldsOf('grid', errors);
+  const gridName = (id: string) => community.grids.find((g) => g.gridId === id)?.name ?? id;
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const submit = async () => {
     if (busy) return;
     if (!gridId.trim()) {
       setErrors({ fields: { gridId: t('idRequired') } });
@@ -209,88 +201,55 @@ function GridDialog(props: {
       onClose={props.onClose}
       testId="grid-dialog"
     >
-      <form class="editor-form" onSubmit={(e) => void submit(e)} noValidate>
+      <DialogForm errors={errors} busy={busy} onSubmit={() => void submit()} onCancel={props.onClose}>
         {!grid && (
-          <div class="field">
-            <label for={id('gridId')}>{t('fieldGridId')}</label>
-            <input
-              id={id('gridId')}
-              type="text"
-              value={gridId}
-              autoComplete="off"
-              onInput={(e) => setGridId(e.currentTarget.value)}
-              {...invalidProps(id('gridId'), errors, 'gridId')}
-            />
-            <FieldError id={id('gridId')} errors={errors} field="gridId" />
-          </div>
+          <Field {...at('gridId')} label={t('fieldGridId')}>
+            {(control) => (
+              <input
+                {...control}
+                type="text"
+                value={gridId}
+                autoComplete="off"
+                onInput={(e) => setGridId(e.currentTarget.value)}
+              />
+            )}
+          </Field>
         )}
-        <div class="field">
-          <label for={id('name')}>{t('fieldGridName')}</label>
-          <input
-            id={id('name')}
-            type="text"
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-            {...invalidProps(id('name'), errors, 'name')}
+        <Field {...at('name')} label={t('fieldGridName')}>
+          {(control) => (
+            <input {...control} type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          )}
+        </Field>
+        <Field {...at('level')} label={t('fieldGridLevel')}>
+          {(control) => (
+            <Select
+              control={control}
+              value={level}
+              options={GRID_LEVEL_LIST}
+              labelOf={(l) => labels.gridLevel[l]}
+              onPick={setLevel}
+            />
+          )}
+        </Field>
+        <Field {...at('musterPoint')} label={t('fieldMuster')}>
+          {(control) => (
+            <input
+              {...control}
+              type="text"
+              value={musterPoint}
+              onInput={(e) => setMuster(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <FieldSet {...at('neighbours')} label={t('fieldNeighbours')}>
+          <CheckList
+            options={community.grids.map((g) => g.gridId).filter((g) => g !== grid?.gridId)}
+            checked={neighbours}
+            labelOf={gridName}
+            onChange={setNeighbours}
           />
-          <FieldError id={id('name')} errors={errors} field="name" />
-        </div>
-        <div class="field">
-          <label for={id('level')}>{t('fieldGridLevel')}</label>
-          <select
-            id={id('level')}
-            value={level}
-            onChange={(e) => {
-              const picked = GRID_LEVEL_LIST.find((l) => l === e.currentTarget.value);
-              if (picked) setLevel(picked);
-            }}
-            {...invalidProps(id('level'), errors, 'level')}
-          >
-            {GRID_LEVEL_LIST.map((l) => (
-              <option key={l} value={l}>
-                {labels.gridLevel[l]}
-              </option>
-            ))}
-          </select>
-          <FieldError id={id('level')} errors={errors} field="level" />
-        </div>
-        <div class="field">
-          <label for={id('musterPoint')}>{t('fieldMuster')}</label>
-          <input
-            id={id('musterPoint')}
-            type="text"
-            value={musterPoint}
-            onInput={(e) => setMuster(e.currentTarget.value)}
-            {...invalidProps(id('musterPoint'), errors, 'musterPoint')}
-          />
-          <FieldError id={id('musterPoint')} errors={errors} field="musterPoint" />
-        </div>
-        <fieldset class="field wide choices" {...invalidProps(id('neighbours'), errors, 'neighbours')}>
-          <legend>{t('fieldNeighbours')}</legend>
-          {community.grids
-            .filter((g) => g.gridId !== grid?.gridId)
-            .map((g) => (
-              <label key={g.gridId} class="check">
-                <input
-                  type="checkbox"
-                  checked={neighbours.includes(g.gridId)}
-                  onChange={(e) => setNeighbours(toggled(neighbours, g.gridId, e.currentTarget.checked))}
-                />
-                {g.name}
-              </label>
-            ))}
-          <FieldError id={id('neighbours')} errors={errors} field="neighbours" />
-        </fieldset>
-        <FormErrorNote errors={errors} />
-        <div class="dialog-actions wide">
-          <button type="button" class="button" onClick={props.onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy ? t('saving') : t('save')}
-          </button>
-        </div>
-      </form>
+        </FieldSet>
+      </DialogForm>
     </Dialog>
   );
 }
@@ -317,10 +276,10 @@ function UnitDialog(props: {
   const [serves, setServes] = useState<WhistleCategory[]>(unit?.serves ?? []);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
-  const id = (f: string) => `unit-${f}`;
+  const at = fieldsOf('unit', errors);
+  const gridName = (id: string) => community.grids.find((g) => g.gridId === id)?.name ?? id;
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const submit = async () => {
     if (busy) return;
     if (!unitId.trim()) {
       setErrors({ fields: { unitId: t('idRequired') } });
@@ -350,89 +309,57 @@ function UnitDialog(props: {
       onClose={props.onClose}
       testId="unit-dialog"
     >
-      <form class="editor-form" onSubmit={(e) => void submit(e)} noValidate>
+      <DialogForm errors={errors} busy={busy} onSubmit={() => void submit()} onCancel={props.onClose}>
         {!unit && (
-          <div class="field">
-            <label for={id('unitId')}>{t('fieldUnitId')}</label>
-            <input
-              id={id('unitId')}
-              type="text"
-              value={unitId}
-              autoComplete="off"
-              onInput={(e) => setUnitId(e.currentTarget.value)}
-              {...invalidProps(id('unitId'), errors, 'unitId')}
-            />
-            <FieldError id={id('unitId')} errors={errors} field="unitId" />
-          </div>
+          <Field {...at('unitId')} label={t('fieldUnitId')}>
+            {(control) => (
+              <input
+                {...control}
+                type="text"
+                value={unitId}
+                autoComplete="off"
+                onInput={(e) => setUnitId(e.currentTarget.value)}
+              />
+            )}
+          </Field>
         )}
-        <div class="field">
-          <label for={id('name')}>{t('fieldUnitName')}</label>
-          <input
-            id={id('name')}
-            type="text"
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-            {...invalidProps(id('name'), errors, 'name')}
+        <Field {...at('name')} label={t('fieldUnitName')}>
+          {(control) => (
+            <input {...control} type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          )}
+        </Field>
+        <Field {...at('kind')} label={t('fieldUnitKind')}>
+          {(control) => (
+            <Select
+              control={control}
+              value={kind}
+              options={UNIT_KIND_LIST}
+              labelOf={(k) => t(kindKey(k))}
+              onPick={setKind}
+            />
+          )}
+        </Field>
+        <FieldSet
+          {...at('pairedGrids')}
+          label={t('fieldPairings')}
+          hint={elsewhere.length > 0 ? t('unitOtherPairings', { n: elsewhere.length }) : undefined}
+        >
+          <CheckList
+            options={community.grids.map((g) => g.gridId)}
+            checked={paired}
+            labelOf={gridName}
+            onChange={setPaired}
           />
-          <FieldError id={id('name')} errors={errors} field="name" />
-        </div>
-        <div class="field">
-          <label for={id('kind')}>{t('fieldUnitKind')}</label>
-          <select
-            id={id('kind')}
-            value={kind}
-            onChange={(e) => {
-              const picked = UNIT_KIND_LIST.find((k) => k === e.currentTarget.value);
-              if (picked) setKind(picked);
-            }}
-          >
-            {UNIT_KIND_LIST.map((k) => (
-              <option key={k} value={k}>
-                {t(kindKey(k))}
-              </option>
-            ))}
-          </select>
-          <FieldError id={id('kind')} errors={errors} field="kind" />
-        </div>
-        <fieldset class="field wide choices" {...invalidProps(id('pairedGrids'), errors, 'pairedGrids')}>
-          <legend>{t('fieldPairings')}</legend>
-          {community.grids.map((g) => (
-            <label key={g.gridId} class="check">
-              <input
-                type="checkbox"
-                checked={paired.includes(g.gridId)}
-                onChange={(e) => setPaired(toggled(paired, g.gridId, e.currentTarget.checked))}
-              />
-              {g.name}
-            </label>
-          ))}
-          {elsewhere.length > 0 && <p class="hint">{t('unitOtherPairings', { n: elsewhere.length })}</p>}
-          <FieldError id={id('pairedGrids')} errors={errors} field="pairedGrids" />
-        </fieldset>
-        <fieldset class="field wide choices" {...invalidProps(id('serves'), errors, 'serves')}>
-          <legend>{t('fieldServes')}</legend>
-          {CATEGORY_LIST.map((c) => (
-            <label key={c} class="check">
-              <input
-                type="checkbox"
-                checked={serves.includes(c)}
-                onChange={(e) => setServes(toggled(serves, c, e.currentTarget.checked))}
-              />
-              {t(catKey(c))}
-            </label>
-          ))}
-          <FieldError id={id('serves')} errors={errors} field="serves" />
-        </fieldset>
-        <FormErrorNote errors={errors} />
-        <div class="dialog-actions wide">
-          <button type="button" class="button" onClick={props.onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="button primary" disabled={busy}>
-            {busy ? t('saving') : t('save')}
-          </button>
-        </div>
-      </form>
+        </FieldSet>
+        <FieldSet {...at('serves')} label={t('fieldServes')}>
+          <CheckList
+            options={CATEGORY_LIST}
+            checked={serves}
+            labelOf={(c) => t(catKey(c))}
+            onChange={setServes}
+          />
+        </FieldSet>
+      </DialogForm>
     </Dialog>
   );
 }

@@ -1,14 +1,22 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can } from '../../shared/domain/access';
-import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from '../../shared/domain/incident';
-import { type ActivationRequest, ApiError } from './api';
+import type { IncidentKind, Level } from '../../shared/domain/incident';
+import { ApiError } from './api';
 import { useI18n } from './i18n';
+import { IncidentPicker } from './incident-picker';
 import type { Street, StreetActivation } from './report-types';
 import { hrefOf } from './route';
 import { useServices } from './services';
-import { namesCommunity } from './switch';
+import {
+  activationRequest,
+  ConfirmNameField,
+  NoteField,
+  namesCommunity,
+  SwitchWarning,
+  usePressKey,
+} from './switch';
 import type { Board, Community } from './types';
-import { Dialog, ErrorNote, Icon, ModePill, messageOf, usePoll, uuid } from './ui';
+import { Dialog, ErrorNote, Icon, ModePill, messageOf, usePoll } from './ui';
 
 const STREET_POLL_MS = 5000;
 
@@ -236,7 +244,7 @@ function StreetSwitchDialog(props: {
   onSwitched: (result: StreetActivation) => void;
 }) {
   const { api } = useServices();
-  const { t, labels } = useI18n();
+  const { t } = useI18n();
   const { street, drill } = props;
   const [kind, setKind] = useState<IncidentKind>();
   const [level, setLevel] = useState<Level>();
@@ -244,23 +252,15 @@ function StreetSwitchDialog(props: {
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<{ message: string; retryable: boolean }>();
-  const [press, setPress] = useState<{ key: string; body: string }>();
+  const keyOf = usePressKey();
   const confirmed = namesCommunity(typed, { name: street.name, communityId: street.streetId });
   const ready = kind !== undefined && level !== undefined && confirmed && !busy;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     if (!ready || !kind || !level) return;
-    const request: ActivationRequest = {
-      kind,
-      level,
-      drill,
-      locale: 'zh',
-      ...(note.trim() ? { note: note.trim() } : {}),
-    };
-    const body = JSON.stringify(request);
-    const key = press?.body === body ? press.key : uuid();
-    setPress({ key, body });
+    const request = activationRequest({ kind, level, drill, note });
+    const key = keyOf(JSON.stringify(request));
     setBusy(true);
     setFailure(undefined);
     try {
@@ -294,71 +294,18 @@ function StreetSwitchDialog(props: {
             names: props.communities.map((c) => c.name).join('、'),
           })}
         </p>
-        <fieldset class="choice-group">
-          <legend>{t('kindLabel')}</legend>
-          <div class="choices">
-            {INCIDENT_KINDS.map((k) => (
-              <label key={k} class={`choice${kind === k ? ' chosen' : ''}`}>
-                <input
-                  type="radio"
-                  name="street-kind"
-                  value={k}
-                  checked={kind === k}
-                  onChange={() => setKind(k)}
-                />
-                <span>{labels.kind[k]}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <fieldset class="choice-group">
-          <legend>{t('levelLabel')}</legend>
-          <div class="choices">
-            {LEVELS.map((l) => (
-              <label key={l} class={`choice level-${l}${level === l ? ' chosen' : ''}`}>
-                <input
-                  type="radio"
-                  name="street-level"
-                  value={l}
-                  checked={level === l}
-                  onChange={() => setLevel(l)}
-                />
-                <span>{labels.level[l]}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <div class="field">
-          <label for="street-note">{t('noteLabel')}</label>
-          <input
-            id="street-note"
-            type="text"
-            maxLength={200}
-            value={note}
-            onInput={(e) => setNote(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field confirm-field">
-          <label for="street-confirm">
-            {t('streetConfirmLabel', { name: street.name, id: street.streetId })}
-          </label>
-          <input
-            id="street-confirm"
-            type="text"
-            autocomplete="off"
-            list="street-confirm-options"
-            value={typed}
-            aria-invalid={typed !== '' && !confirmed}
-            onInput={(e) => setTyped(e.currentTarget.value)}
-          />
-          <datalist id="street-confirm-options">
-            <option value={street.name} />
-          </datalist>
-          {typed !== '' && !confirmed && <p class="hint bad">{t('streetConfirmMismatch')}</p>}
-        </div>
-        <p class={`warning ${drill ? 'warning-drill' : 'warning-emergency'}`}>
-          <Icon name="warning" /> {drill ? t('warningDrill') : t('warningEmergency')}
-        </p>
+        <IncidentPicker kind={kind} level={level} onKind={setKind} onLevel={setLevel} namePrefix="street-" />
+        <NoteField id="street-note" note={note} onNote={setNote} />
+        <ConfirmNameField
+          id="street-confirm"
+          label={t('streetConfirmLabel', { name: street.name, id: street.streetId })}
+          name={street.name}
+          typed={typed}
+          confirmed={confirmed}
+          mismatch={t('streetConfirmMismatch')}
+          onTyped={setTyped}
+        />
+        <SwitchWarning drill={drill} />
         {failure && <ErrorNote message={failure.message} />}
         <div class="dialog-actions">
           <button type="button" class="button" onClick={props.onClose}>

@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks';
-import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from '../../shared/domain/incident';
+import { useRef, useState } from 'preact/hooks';
+import type { IncidentKind, Level } from '../../shared/domain/incident';
 import { type ActivationRequest, ApiError } from './api';
 import { useI18n } from './i18n';
+import { IncidentPicker } from './incident-picker';
 import { hrefOf } from './route';
 import { useServices } from './services';
 import type { Community, Proposal } from './types';
@@ -11,6 +12,97 @@ import { Dialog, ErrorNote, Icon, messageOf, uuid } from './ui';
 export function namesCommunity(typed: string, community: Pick<Community, 'name' | 'communityId'>): boolean {
   const text = typed.normalize('NFKC').trim();
   return text === community.name.normalize('NFKC').trim() || text.toLowerCase() === community.communityId;
+}
+
+/**
+ * One confirmed press, one Idempotency-Key: the same request pressed again (a retry) keeps its
+ * key, a changed request is a new press with a new key.
+ */
+export function usePressKey(): (body: string) => string {
+  const press = useRef<{ key: string; body: string } | undefined>(undefined);
+  return (body) => {
+    const key = press.current?.body === body ? press.current.key : uuid();
+    press.current = { key, body };
+    return key;
+  };
+}
+
+/** The name typed (or picked from the one suggestion) to confirm a switch, and a word when it does not match. */
+export function ConfirmNameField(props: {
+  id: string;
+  label: string;
+  /** What must be typed: the community's or the street's name. */
+  name: string;
+  typed: string;
+  confirmed: boolean;
+  mismatch: string;
+  onTyped: (typed: string) => void;
+  inputName?: string;
+}) {
+  const { id, typed, confirmed } = props;
+  return (
+    <div class="field confirm-field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.inputName}
+        type="text"
+        autocomplete="off"
+        list={`${id}-options`}
+        value={typed}
+        aria-invalid={typed !== '' && !confirmed}
+        onInput={(e) => props.onTyped(e.currentTarget.value)}
+      />
+      <datalist id={`${id}-options`}>
+        <option value={props.name} />
+      </datalist>
+      {typed !== '' && !confirmed && <p class="hint bad">{props.mismatch}</p>}
+    </div>
+  );
+}
+
+/** What the press will do, said once more above the button, in the drill's or the emergency's colour. */
+export function SwitchWarning(props: { drill: boolean }) {
+  const { t } = useI18n();
+  return (
+    <p class={`warning ${props.drill ? 'warning-drill' : 'warning-emergency'}`}>
+      <Icon name="warning" /> {props.drill ? t('warningDrill') : t('warningEmergency')}
+    </p>
+  );
+}
+
+/** What a confirmed press asks for; the note only when there is one. */
+export function activationRequest(choice: {
+  kind: IncidentKind;
+  level: Level;
+  drill: boolean;
+  note: string;
+}): ActivationRequest {
+  const note = choice.note.trim();
+  return {
+    kind: choice.kind,
+    level: choice.level,
+    drill: choice.drill,
+    locale: 'zh',
+    ...(note ? { note } : {}),
+  };
+}
+
+/** The optional note sent with the press. */
+export function NoteField(props: { id: string; note: string; onNote: (note: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <div class="field">
+      <label for={props.id}>{t('noteLabel')}</label>
+      <input
+        id={props.id}
+        type="text"
+        maxLength={200}
+        value={props.note}
+        onInput={(e) => props.onNote(e.currentTarget.value)}
+      />
+    </div>
+  );
 }
 
 /**
@@ -29,7 +121,7 @@ export function SwitchDialog(props: {
   proposal?: Proposal | undefined;
 }) {
   const { api } = useServices();
-  const { t, labels } = useI18n();
+  const { t } = useI18n();
   const { community, proposal } = props;
   const [kind, setKind] = useState<IncidentKind | undefined>(proposal?.kind);
   const [level, setLevel] = useState<Level | undefined>(proposal?.level);
@@ -40,7 +132,7 @@ export function SwitchDialog(props: {
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<{ message: string; retryable: boolean; openActivation?: string }>();
-  const [press, setPress] = useState<{ key: string; body: string }>();
+  const keyOf = usePressKey();
   const confirmed = namesCommunity(typed, community);
   const id = community.communityId;
   const ready = kind !== undefined && level !== undefined && confirmed && !busy;
@@ -48,17 +140,8 @@ export function SwitchDialog(props: {
   const submit = async (event?: Event) => {
     event?.preventDefault();
     if (!ready || !kind || !level) return;
-    const request: ActivationRequest = {
-      kind,
-      level,
-      drill,
-      locale: 'zh',
-      ...(note.trim() ? { note: note.trim() } : {}),
-    };
-    const body = JSON.stringify(request);
-    // The same press, retried, keeps its key; a changed request is a new press.
-    const key = press?.body === body ? press.key : uuid();
-    setPress({ key, body });
+    const request = activationRequest({ kind, level, drill, note });
+    const key = keyOf(JSON.stringify(request));
     setBusy(true);
     setFailure(undefined);
     try {
@@ -105,34 +188,7 @@ export function SwitchDialog(props: {
             <Icon name="flag" /> {t('drillBanner')}
           </p>
         )}
-        <fieldset class="choice-group">
-          <legend>{t('kindLabel')}</legend>
-          <div class="choices">
-            {INCIDENT_KINDS.map((k) => (
-              <label key={k} class={`choice${kind === k ? ' chosen' : ''}`}>
-                <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
-                <span>{labels.kind[k]}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <fieldset class="choice-group">
-          <legend>{t('levelLabel')}</legend>
-          <div class="choices">
-            {LEVELS.map((l) => (
-              <label key={l} class={`choice level-${l}${level === l ? ' chosen' : ''}`}>
-                <input
-                  type="radio"
-                  name="level"
-                  value={l}
-                  checked={level === l}
-                  onChange={() => setLevel(l)}
-                />
-                <span>{labels.level[l]}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <IncidentPicker kind={kind} level={level} onKind={setKind} onLevel={setLevel} />
         <div class="field checkbox-field">
           <label>
             <input
@@ -151,36 +207,18 @@ export function SwitchDialog(props: {
             </p>
           )}
         </div>
-        <div class="field">
-          <label for={`note-${id}`}>{t('noteLabel')}</label>
-          <input
-            id={`note-${id}`}
-            type="text"
-            maxLength={200}
-            value={note}
-            onInput={(e) => setNote(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field confirm-field">
-          <label for={`confirm-${id}`}>{t('confirmLabel', { name: community.name, id })}</label>
-          <input
-            id={`confirm-${id}`}
-            name="confirm-community"
-            type="text"
-            autocomplete="off"
-            list={`confirm-options-${id}`}
-            value={typed}
-            aria-invalid={typed !== '' && !confirmed}
-            onInput={(e) => setTyped(e.currentTarget.value)}
-          />
-          <datalist id={`confirm-options-${id}`}>
-            <option value={community.name} />
-          </datalist>
-          {typed !== '' && !confirmed && <p class="hint bad">{t('confirmMismatch')}</p>}
-        </div>
-        <p class={`warning ${drill ? 'warning-drill' : 'warning-emergency'}`}>
-          <Icon name="warning" /> {drill ? t('warningDrill') : t('warningEmergency')}
-        </p>
+        <NoteField id={`note-${id}`} note={note} onNote={setNote} />
+        <ConfirmNameField
+          id={`confirm-${id}`}
+          inputName="confirm-community"
+          label={t('confirmLabel', { name: community.name, id })}
+          name={community.name}
+          typed={typed}
+          confirmed={confirmed}
+          mismatch={t('confirmMismatch')}
+          onTyped={setTyped}
+        />
+        <SwitchWarning drill={drill} />
         {failure && (
           <div>
             <ErrorNote message={failure.message} />

@@ -7,7 +7,9 @@ import {
   type WhistleLevel,
   type WhistleStatus,
 } from '../../shared/domain/whistle';
-import { ApiError } from './api';
+import { CheckList, Field, FieldSet, Select } from './field';
+import { type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
+import { PageForm } from './form-layout';
 import { type MessageKey, useI18n } from './i18n';
 import { hrefOf, navigate, type WhistlePrefill } from './route';
 import { useServices } from './services';
@@ -93,20 +95,8 @@ function WhistleRow(props: { w: WhistleSummary }) {
   );
 }
 
-type FieldErrors = Partial<Record<'gridId' | 'reason' | 'people' | 'respondWithinMinutes' | 'form', string>>;
-
-function fieldErrorsOf(error: unknown): FieldErrors {
-  if (!(error instanceof ApiError)) return { form: messageOf(error) };
-  const out: FieldErrors = {};
-  for (const d of error.details) {
-    if (typeof d !== 'object' || d === null) continue;
-    const { path, message } = d as { path?: unknown; message?: unknown };
-    if (typeof message !== 'string') continue;
-    if (path === 'gridId' || path === 'reason' || path === 'people' || path === 'respondWithinMinutes')
-      out[path] = message;
-  }
-  return Object.keys(out).length ? out : { form: error.message };
-}
+/** The fields the API's issues are shown beside; others go under the form. */
+const WHISTLE_FIELDS = ['gridId', 'reason', 'people', 'respondWithinMinutes'] as const;
 
 /** The form that blows the whistle for one of the community's grids. */
 function RaiseForm(props: { community: CommunityDetail; prefill?: WhistlePrefill | undefined }) {
@@ -119,14 +109,14 @@ function RaiseForm(props: { community: CommunityDetail; prefill?: WhistlePrefill
   const [people, setPeople] = useState(prefill ? String(prefill.people) : '');
   const [skills, setSkills] = useState<Skill[]>([]);
   const [minutes, setMinutes] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
+  const at = (id: string, field: string) => ({ id, field, errors, plain: true });
   const gridName = community.grids.find((g) => g.gridId === prefill?.gridId)?.name ?? prefill?.gridId ?? '';
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  const submit = async () => {
     setBusy(true);
-    setErrors({});
+    setErrors(NO_ERRORS);
     try {
       const created = await api.raiseWhistle(community.communityId, {
         gridId,
@@ -140,107 +130,89 @@ function RaiseForm(props: { community: CommunityDetail; prefill?: WhistlePrefill
       notify(t('whistleRaised', { code: created.code, n: created.notified }));
       navigate({ page: 'whistle', whistleId: created.whistleId });
     } catch (e) {
-      setErrors(fieldErrorsOf(e));
+      setErrors(formErrorsOf(e, WHISTLE_FIELDS));
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <form class="whistle-form" onSubmit={(e) => void submit(e)} noValidate>
-      <h2>{t('whistleFormTitle')}</h2>
+    <PageForm
+      class="whistle-form"
+      title={t('whistleFormTitle')}
+      busy={busy}
+      submitLabel={t('whistleSubmit')}
+      busyLabel={t('whistleRaising')}
+      error={errors.form}
+      onSubmit={() => void submit()}
+    >
       {prefill && (
         <p class="hint" data-testid="whistle-prefilled">
           {t('whistlePrefilled', { grid: gridName, n: prefill.people })}
         </p>
       )}
-      <div class="field">
-        <label for="whistle-grid">{t('whistleGrid')}</label>
-        <select id="whistle-grid" value={gridId} onChange={(e) => setGridId(e.currentTarget.value)}>
-          {community.grids.map((g) => (
-            <option key={g.gridId} value={g.gridId}>
-              {g.name}
-            </option>
-          ))}
-        </select>
-        {errors.gridId && <p class="field-error">{errors.gridId}</p>}
-      </div>
-      <div class="field">
-        <label for="whistle-category">{t('whistleCategory')}</label>
-        <select
-          id="whistle-category"
-          value={category}
-          onChange={(e) => {
-            const picked = WHISTLE_CATEGORIES.find((c) => c === e.currentTarget.value);
-            if (picked) setCategory(picked);
-          }}
-        >
-          {WHISTLE_CATEGORIES.map((c) => (
-            <option key={c} value={c}>
-              {t(CATEGORY_KEYS[c])}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field wide">
-        <label for="whistle-reason">{t('whistleReason')}</label>
-        <input
-          id="whistle-reason"
-          type="text"
-          maxLength={200}
-          required
-          value={reason}
-          aria-invalid={errors.reason ? true : undefined}
-          onInput={(e) => setReason(e.currentTarget.value)}
-        />
-        {errors.reason && <p class="field-error">{errors.reason}</p>}
-      </div>
-      <div class="field">
-        <label for="whistle-people">{t('whistlePeople')}</label>
-        <input
-          id="whistle-people"
-          type="number"
-          min={1}
-          max={500}
-          value={people}
-          aria-invalid={errors.people ? true : undefined}
-          onInput={(e) => setPeople(e.currentTarget.value)}
-        />
-        {errors.people && <p class="field-error">{errors.people}</p>}
-      </div>
-      <div class="field">
-        <label for="whistle-minutes">{t('whistleMinutes')}</label>
-        <input
-          id="whistle-minutes"
-          type="number"
-          min={1}
-          max={1440}
-          value={minutes}
-          aria-invalid={errors.respondWithinMinutes ? true : undefined}
-          onInput={(e) => setMinutes(e.currentTarget.value)}
-        />
-        {errors.respondWithinMinutes && <p class="field-error">{errors.respondWithinMinutes}</p>}
-      </div>
-      <fieldset class="field wide whistle-skills">
-        <legend>{t('whistleSkills')}</legend>
-        {SKILLS.map((s) => (
-          <label key={s} class="check">
-            <input
-              type="checkbox"
-              checked={skills.includes(s)}
-              onChange={(e) =>
-                setSkills((list) => (e.currentTarget.checked ? [...list, s] : list.filter((x) => x !== s)))
-              }
-            />
-            {labels.skill[s]}
-          </label>
-        ))}
-      </fieldset>
-      {errors.form && <p class="field-error">{errors.form}</p>}
-      <button type="submit" class="button primary" disabled={busy}>
-        {busy ? t('whistleRaising') : t('whistleSubmit')}
-      </button>
-    </form>
+      <Field {...at('whistle-grid', 'gridId')} label={t('whistleGrid')}>
+        {(control) => (
+          <Select
+            control={control}
+            value={gridId}
+            options={community.grids.map((g) => g.gridId)}
+            labelOf={(id) => community.grids.find((g) => g.gridId === id)?.name ?? id}
+            onPick={setGridId}
+          />
+        )}
+      </Field>
+      <Field {...at('whistle-category', 'category')} label={t('whistleCategory')}>
+        {(control) => (
+          <Select
+            control={control}
+            value={category}
+            options={WHISTLE_CATEGORIES}
+            labelOf={(c) => t(CATEGORY_KEYS[c])}
+            onPick={setCategory}
+          />
+        )}
+      </Field>
+      <Field {...at('whistle-reason', 'reason')} label={t('whistleReason')} wide>
+        {(control) => (
+          <input
+            {...control}
+            type="text"
+            maxLength={200}
+            required
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field {...at('whistle-people', 'people')} label={t('whistlePeople')}>
+        {(control) => (
+          <input
+            {...control}
+            type="number"
+            min={1}
+            max={500}
+            value={people}
+            onInput={(e) => setPeople(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field {...at('whistle-minutes', 'respondWithinMinutes')} label={t('whistleMinutes')}>
+        {(control) => (
+          <input
+            {...control}
+            type="number"
+            min={1}
+            max={1440}
+            value={minutes}
+            onInput={(e) => setMinutes(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <FieldSet {...at('whistle-skills', 'skills')} class="whistle-skills" label={t('whistleSkills')}>
+        <CheckList options={SKILLS} checked={skills} labelOf={(s) => labels.skill[s]} onChange={setSkills} />
+      </FieldSet>
+    </PageForm>
   );
 }
 

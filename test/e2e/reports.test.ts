@@ -142,6 +142,7 @@ describe('history, the after-action report and its print, and the street view in
     await dialog.getByLabel(/输入街道名称/).fill('城东街道');
     await expect(go.isDisabled()).resolves.toBe(true);
     await dialog.getByLabel(/输入街道名称/).fill('城关街道');
+    await dialog.screenshot({ path: join(SHOTS, 'reports-street-dialog.png') });
     await go.click();
     await eventually(() => text(page.getByTestId('street-result'))).toContain('已启动 2 个社区，跳过 0 个');
     for (const id of ['dongguan', 'xijie']) {

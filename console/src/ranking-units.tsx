@@ -1,9 +1,7 @@
-import type { UnitKind } from '../../shared/domain/whistle';
-import { type MessageKey, useI18n } from './i18n';
+import { useI18n } from './i18n';
 import type { Rankings } from './planning-types';
-
-const KIND: Record<UnitKind, MessageKey> = { unit: 'kind_unit', department: 'kind_department' };
-const percent = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
+import { percent } from './report-format';
+import { UNIT_KIND_KEYS } from './whistle-labels';
 
 /** The rankings' units and departments: whistles answered, time to first answer, filled in time. */
 export function UnitRankingTable(props: { units: Rankings['units'] }) {
@@ -36,7 +34,7 @@ export function UnitRankingTable(props: { units: Rankings['units'] }) {
               <td class="num rank">{u.rank}</td>
               <th scope="row">
                 {u.name}
-                {u.kind && <span class="sub">{t(KIND[u.kind])}</span>}
+                {u.kind && <span class="sub">{t(UNIT_KIND_KEYS[u.kind])}</span>}
               </th>
               <td class="num">{u.whistlesCalled}</td>
               <td class="num">{u.whistlesAnswered}</td>

@@ -1,30 +1,10 @@
-import type { UnitKind, WhistleCategory, WhistleStatus } from '../../shared/domain/whistle';
-import { type MessageKey, useI18n } from './i18n';
+import { useI18n } from './i18n';
 import { dateTime, duration } from './report-format';
 import type { Report } from './report-types';
 import { hrefOf } from './route';
+import { SpreadTable } from './spread-table';
 import { Icon } from './ui';
-
-const STATUS: Record<WhistleStatus, MessageKey> = {
-  open: 'whistleStatusOpen',
-  filled: 'whistleStatusFilled',
-  resolved: 'whistleStatusResolved',
-  cancelled: 'whistleStatusCancelled',
-};
-
-const CATEGORY: Record<WhistleCategory, MessageKey> = {
-  people: 'whistleCatPeople',
-  rescue: 'whistleCatRescue',
-  medical: 'whistleCatMedical',
-  electric: 'whistleCatElectric',
-  gas: 'whistleCatGas',
-  water: 'whistleCatWater',
-  cityManagement: 'whistleCatCityManagement',
-  police: 'whistleCatPolice',
-  other: 'whistleCatOther',
-};
-
-const KIND: Record<UnitKind, MessageKey> = { unit: 'kind_unit', department: 'kind_department' };
+import { CATEGORY_KEYS, STATUS_KEYS, UNIT_KIND_KEYS } from './whistle-labels';
 
 /**
  * The report's 吹哨报到 section: the whistles raised in the community while the activation ran,
@@ -61,36 +41,7 @@ export function WhistleReport(props: { section: Report['whistles'] }) {
           </p>
           <p class="hint">{t('whistleReportHint')}</p>
           <div class="table-scroll">
-            <table class="report-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('spreadTitle')}</th>
-                  <th scope="col" class="num">
-                    {t('spreadMedian')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('spreadP90')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('spreadMax')}
-                  </th>
-                  <th scope="col" class="num">
-                    {t('spreadCount')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {times.map(([label, x]) => (
-                  <tr key={label}>
-                    <th scope="row">{label}</th>
-                    <td class="num">{duration(t, x.p50)}</td>
-                    <td class="num">{duration(t, x.p90)}</td>
-                    <td class="num">{duration(t, x.max)}</td>
-                    <td class="num">{x.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SpreadTable rows={times} corner={t('spreadTitle')} />
           </div>
           <div class="whistle-tables">
             <div>
@@ -150,7 +101,7 @@ export function WhistleReport(props: { section: Report['whistles'] }) {
                       <tr key={u.unitId}>
                         <th scope="row">
                           {u.name}
-                          {u.kind && <span class="sub">{t(KIND[u.kind])}</span>}
+                          {u.kind && <span class="sub">{t(UNIT_KIND_KEYS[u.kind])}</span>}
                         </th>
                         <td class="num">{u.called}</td>
                         <td class="num">{u.answered}</td>
@@ -196,9 +147,9 @@ export function WhistleReport(props: { section: Report['whistles'] }) {
                     </th>
                     <td>{w.gridName}</td>
                     <td>
-                      {t(CATEGORY[w.category])} · {w.reason}
+                      {t(CATEGORY_KEYS[w.category])} · {w.reason}
                     </td>
-                    <td>{t(STATUS[w.status])}</td>
+                    <td>{t(STATUS_KEYS[w.status])}</td>
                     <td class="num">
                       {w.came}/{w.called}
                     </td>

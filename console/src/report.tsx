@@ -6,6 +6,7 @@ import type { CurvePoint, HistoryItem, Report } from './report-types';
 import { WhistleReport } from './report-whistles';
 import { hrefOf } from './route';
 import { useServices } from './services';
+import { SpreadTable } from './spread-table';
 import { ErrorNote, Icon, messageOf } from './ui';
 
 /** How many earlier drills the comparison shows beside this one. */
@@ -352,36 +353,7 @@ export function ReportPage(props: { activationId: string }) {
 
       <section class="report-section" aria-labelledby="spread-title">
         <h2 id="spread-title">{t('spreadTitle')}</h2>
-        <table class="report-table">
-          <thead>
-            <tr>
-              <th scope="col" />
-              <th scope="col" class="num">
-                {t('spreadMedian')}
-              </th>
-              <th scope="col" class="num">
-                {t('spreadP90')}
-              </th>
-              <th scope="col" class="num">
-                {t('spreadMax')}
-              </th>
-              <th scope="col" class="num">
-                {t('spreadCount')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {spreads.map(([label, s]) => (
-              <tr key={label}>
-                <th scope="row">{label}</th>
-                <td class="num">{duration(t, s.p50)}</td>
-                <td class="num">{duration(t, s.p90)}</td>
-                <td class="num">{duration(t, s.max)}</td>
-                <td class="num">{s.count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SpreadTable rows={spreads} />
       </section>
 
       <div class="report-charts">

@@ -1,12 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can } from '../../shared/domain/access';
 import { SKILLS, type Skill } from '../../shared/domain/vocabulary';
-import {
-  WHISTLE_CATEGORIES,
-  type WhistleCategory,
-  type WhistleLevel,
-  type WhistleStatus,
-} from '../../shared/domain/whistle';
+import { WHISTLE_CATEGORIES, type WhistleCategory, type WhistleLevel } from '../../shared/domain/whistle';
 import { CheckList, Field, FieldSet, Select } from './field';
 import { type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
 import { PageForm } from './form-layout';
@@ -15,30 +10,9 @@ import { hrefOf, navigate, type WhistlePrefill } from './route';
 import { useServices } from './services';
 import type { CommunityDetail } from './types';
 import { ErrorNote, messageOf } from './ui';
+import { CATEGORY_KEYS, LEVEL_KEYS, STATUS_KEYS } from './whistle-labels';
 import type { WhistleDetail, WhistleSummary } from './whistle-types';
 
-const CATEGORY_KEYS: Record<WhistleCategory, MessageKey> = {
-  people: 'whistleCatPeople',
-  rescue: 'whistleCatRescue',
-  medical: 'whistleCatMedical',
-  electric: 'whistleCatElectric',
-  gas: 'whistleCatGas',
-  water: 'whistleCatWater',
-  cityManagement: 'whistleCatCityManagement',
-  police: 'whistleCatPolice',
-  other: 'whistleCatOther',
-};
-const LEVEL_KEYS: Record<WhistleLevel, MessageKey> = {
-  grid: 'whistleLevelGrid',
-  community: 'whistleLevelCommunity',
-  street: 'whistleLevelStreet',
-};
-const STATUS_KEYS: Record<WhistleStatus, MessageKey> = {
-  open: 'whistleStatusOpen',
-  filled: 'whistleStatusFilled',
-  resolved: 'whistleStatusResolved',
-  cancelled: 'whistleStatusCancelled',
-};
 const RESPONDER_KEYS: Record<WhistleDetail['responders'][number]['status'], MessageKey> = {
   called: 'whistleRespCalled',
   coming: 'whistleRespComing',

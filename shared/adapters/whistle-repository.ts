@@ -26,8 +26,15 @@ import {
   withCalls,
   withoutRefused,
 } from './whistle-items';
-import type { WhistleMessage } from './whistle-messages';
-import type { CallsWritten, NewCall, WhistleStore } from './whistle-store';
+import type {
+  AdvanceWhistle,
+  AnswerWhistle,
+  CallsWritten,
+  CallWhistle,
+  CreateWhistle,
+  NewCall,
+  WhistleStore,
+} from './whistle-store';
 
 export const RESPONDER_STATUSES = [
   'called',
@@ -128,13 +135,9 @@ export class WhistleRepository implements WhistleStore {
     );
   }
 
-  async create(args: {
-    whistle: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
+  async create(
+    args: CreateWhistle,
+  ): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
     const { inbound } = args;
     const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
     const whistle = withCalls(args.whistle, later.length > 0, args.now);
@@ -166,13 +169,7 @@ export class WhistleRepository implements WhistleStore {
     }
   }
 
-  async call(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
+  async call(args: CallWhistle): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
     const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
     const next = withCalls(args.next, later.length > 0, args.now);
     let pending = first;
@@ -345,27 +342,14 @@ export class WhistleRepository implements WhistleStore {
    * Changes the whistle item (as read: same version) together with its deadline and its events.
    * `stale` when the whistle moved meanwhile; a closed whistle keeps no calls pending.
    */
-  async advance(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events?: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-  }): Promise<'applied' | 'stale' | 'replayed'> {
+  async advance(args: AdvanceWhistle): Promise<'applied' | 'stale' | 'replayed'> {
     const tx = new Transaction(this.doc, this.table);
     if (args.inbound) tx.add('inbound', { Put: inboundPut(this.table, args.inbound) });
     addAdvanceParts(tx, this.table, args.whistle, args.next, args.events ?? []);
     return this.commitStep(tx, args.inbound, 'whistle update');
   }
 
-  async answer(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound: Inbound;
-    responder: { from: ResponderRecord; to: ResponderRecord };
-    ack: WhistleMessage;
-    now: string;
-  }): Promise<'applied' | 'stale' | 'replayed'> {
+  async answer(args: AnswerWhistle): Promise<'applied' | 'stale' | 'replayed'> {
     const { whistle, next, responder, ack } = args;
     const tx = new Transaction(this.doc, this.table);
     tx.add('inbound', { Put: inboundPut(this.table, args.inbound) });

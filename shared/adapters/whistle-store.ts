@@ -15,6 +15,37 @@ export type NewCall = { responder: ResponderRecord; message: WhistleMessage };
 /** The calls a write left for later (`rest`), and the whistle as it stored it. */
 export type CallsWritten = { whistle: WhistleRecord; added: ResponderRecord[]; rest: NewCall[] };
 
+/** What each write of the store takes. */
+export type CreateWhistle = {
+  whistle: WhistleRecord;
+  events: readonly NewEvent[];
+  inbound?: Inbound | undefined;
+  calls: readonly NewCall[];
+  now: string;
+};
+export type CallWhistle = {
+  whistle: WhistleRecord;
+  next: WhistleRecord;
+  events: readonly NewEvent[];
+  calls: readonly NewCall[];
+  now: string;
+};
+export type AdvanceWhistle = {
+  whistle: WhistleRecord;
+  next: WhistleRecord;
+  events?: readonly NewEvent[];
+  inbound?: Inbound | undefined;
+};
+export type AnswerWhistle = {
+  whistle: WhistleRecord;
+  next: WhistleRecord;
+  events: readonly NewEvent[];
+  inbound: Inbound;
+  responder: { from: ResponderRecord; to: ResponderRecord };
+  ack: WhistleMessage;
+  now: string;
+};
+
 /** The whistles as the use cases see them; `WhistleRepository` over DynamoDB, in-memory fakes in tests. */
 export interface WhistleStore {
   /**
@@ -22,24 +53,12 @@ export interface WhistleStore {
    * rest come back in `rest`, and the whistle is stored with its calls pending until the last
    * of them is written with `addCalls`. `replayed` when the inbound SMS was seen.
    */
-  create(args: {
-    whistle: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }>;
+  create(args: CreateWhistle): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }>;
   /**
    * Moves the whistle (as read: same version) to `next` with its events and the first of `calls`,
    * as `create` does; `stale` when the whistle moved meanwhile.
    */
-  call(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }>;
+  call(args: CallWhistle): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }>;
   /**
    * Writes the next transaction's worth of a whistle's pending calls; the last part also marks
    * the level's calls complete. `stopped` when the whistle no longer waits for them (closed, or
@@ -54,25 +73,12 @@ export interface WhistleStore {
   listOpenOfStreet(streetId: string): Promise<WhistleRecord[]>;
   listDue(now: string): Promise<string[]>;
   getMarkers(people: readonly PersonRef[]): Promise<WhistleMarker[]>;
-  advance(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events?: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-  }): Promise<'applied' | 'stale' | 'replayed'>;
+  advance(args: AdvanceWhistle): Promise<'applied' | 'stale' | 'replayed'>;
   /**
    * An answer: the whistle moved (as read), the responder moved (from the status read), its
    * events, the inbound id and the acknowledgement queued, in one transaction.
    */
-  answer(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound: Inbound;
-    responder: { from: ResponderRecord; to: ResponderRecord };
-    ack: WhistleMessage;
-    now: string;
-  }): Promise<'applied' | 'stale' | 'replayed'>;
+  answer(args: AnswerWhistle): Promise<'applied' | 'stale' | 'replayed'>;
   settleResponders(
     whistleId: string,
     changes: readonly { from: ResponderRecord; to: ResponderRecord }[],

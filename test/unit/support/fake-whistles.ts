@@ -8,7 +8,15 @@ import type {
   WhistleMarker,
   WhistleRecord,
 } from '../../../shared/adapters/whistle-repository';
-import type { CallsWritten, NewCall, WhistleStore } from '../../../shared/adapters/whistle-store';
+import type {
+  AdvanceWhistle,
+  AnswerWhistle,
+  CallsWritten,
+  CallWhistle,
+  CreateWhistle,
+  NewCall,
+  WhistleStore,
+} from '../../../shared/adapters/whistle-store';
 
 type Stored = { whistle: WhistleRecord; responders: Map<string, ResponderRecord>; events: NewEvent[] };
 
@@ -84,13 +92,9 @@ export class FakeWhistleStore implements WhistleStore {
     return { first: calls.slice(0, this.callsPerTransaction), rest: calls.slice(this.callsPerTransaction) };
   }
 
-  async create(args: {
-    whistle: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
+  async create(
+    args: CreateWhistle,
+  ): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
     if (this.seen(args.inbound)) return { outcome: 'replayed' };
     const { first, rest } = this.split(args.calls);
     const base = withoutCalling(args.whistle);
@@ -99,13 +103,7 @@ export class FakeWhistleStore implements WhistleStore {
     return { outcome: 'created', whistle, added: this.writeCalls(whistle.whistleId, first), rest };
   }
 
-  async call(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    calls: readonly NewCall[];
-    now: string;
-  }): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
+  async call(args: CallWhistle): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {
     const stored = this.whistles.get(args.whistle.whistleId);
     if (stored?.whistle.version !== args.whistle.version) return { outcome: 'stale' };
     const { first, rest } = this.split(args.calls);
@@ -168,12 +166,7 @@ export class FakeWhistleStore implements WhistleStore {
     });
   }
 
-  async advance(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events?: readonly NewEvent[];
-    inbound?: Inbound | undefined;
-  }): Promise<'applied' | 'stale' | 'replayed'> {
+  async advance(args: AdvanceWhistle): Promise<'applied' | 'stale' | 'replayed'> {
     const stored = this.whistles.get(args.whistle.whistleId);
     if (args.inbound && this.inbound.has(args.inbound.id)) return 'replayed';
     if (stored?.whistle.version !== args.whistle.version) return 'stale';
@@ -184,15 +177,7 @@ export class FakeWhistleStore implements WhistleStore {
     return 'applied';
   }
 
-  async answer(args: {
-    whistle: WhistleRecord;
-    next: WhistleRecord;
-    events: readonly NewEvent[];
-    inbound: Inbound;
-    responder: { from: ResponderRecord; to: ResponderRecord };
-    ack: WhistleMessage;
-    now: string;
-  }): Promise<'applied' | 'stale' | 'replayed'> {
+  async answer(args: AnswerWhistle): Promise<'applied' | 'stale' | 'replayed'> {
     const stored = this.whistles.get(args.whistle.whistleId);
     if (this.inbound.has(args.inbound.id)) return 'replayed';
     const current = stored?.responders.get(args.responder.from.memberId);

@@ -11,6 +11,7 @@ import type { Principal } from '../../shared/domain/access';
 import {
   bucketsOf,
   cstDay,
+  emptyTally,
   type GridSummary,
   HISTOGRAM_CAP_MINUTES,
   type Period,
@@ -173,13 +174,7 @@ async function main(): Promise<void> {
             buckets: bucketsOf(startedAt),
             grid: {
               ...grid,
-              activations: 0,
-              alerted: 0,
-              confirmed: 0,
-              arrived: 0,
-              teams: 0,
-              teamsMet: 0,
-              histogram: [],
+              ...emptyTally(),
               whistlesRaised: 1,
             },
             units: whistleUnits(args.units, week * 131 + ci),

@@ -103,14 +103,8 @@ export function summariseActivation(activation: Activation, draftees: readonly D
       communityId: activation.communityId,
       gridId: team.gridId,
       gridName: team.gridName,
+      ...emptyTally(),
       activations: 1,
-      alerted: 0,
-      confirmed: 0,
-      arrived: 0,
-      teams: 0,
-      teamsMet: 0,
-      histogram: emptyHistogram(),
-      whistlesRaised: 0,
     };
     summary.teams += 1;
     if (filled >= team.quota) summary.teamsMet += 1;
@@ -170,9 +164,9 @@ export function histogramMedian(histogram: readonly number[]): number | null {
   return HISTOGRAM_CAP_MINUTES;
 }
 
-/** Adds tallies together (a community is the sum of its grids). */
-export function addTallies(tallies: readonly GridTally[]): GridTally {
-  const sum: GridTally = {
+/** A tally with nothing in it. */
+export function emptyTally(): GridTally {
+  return {
     activations: 0,
     alerted: 0,
     confirmed: 0,
@@ -182,6 +176,11 @@ export function addTallies(tallies: readonly GridTally[]): GridTally {
     histogram: emptyHistogram(),
     whistlesRaised: 0,
   };
+}
+
+/** Adds tallies together (a community is the sum of its grids). */
+export function addTallies(tallies: readonly GridTally[]): GridTally {
+  const sum = emptyTally();
   for (const t of tallies) {
     sum.whistlesRaised += t.whistlesRaised;
     sum.activations += t.activations;
@@ -287,13 +286,7 @@ export function summariseWhistle(
       communityId: whistle.communityId,
       gridId: whistle.gridId,
       gridName: whistle.gridName,
-      activations: 0,
-      alerted: 0,
-      confirmed: 0,
-      arrived: 0,
-      teams: 0,
-      teamsMet: 0,
-      histogram: emptyHistogram(),
+      ...emptyTally(),
       whistlesRaised: 1,
     },
     units: unitsOnWhistle(whistle).map((u) => {

@@ -10,6 +10,7 @@ import {
   warningResult,
 } from '../domain/proposal';
 import { slug } from '../domain/roster';
+import type { AuditInput, AuditSpec } from './routes';
 import { activationParams, byCommunity, communityParams, define, field, str } from './routes-common';
 import { activationView } from './schemas';
 
@@ -19,6 +20,27 @@ const proposalIdParams = z
 const proposalParams = z
   .object({ communityId: slug, proposalId: z.string().regex(proposalIdPattern, 'not a proposal id') })
   .strict();
+/** A proposal decided by its id alone: the community is the one the answer names. */
+const byResultCommunity = (r: AuditInput) => [str(field(r.result, 'communityId'))];
+/** How an acceptance and a dismissal are audited, whichever path they came by. */
+const acceptAudit = (scopes: AuditSpec['scopes']): AuditSpec => ({
+  action: 'proposal.accept',
+  target: 'proposal',
+  scopes,
+  details: (r) => ({
+    activationId: field(r.result, 'activationId'),
+    kind: field(r.result, 'kind'),
+    level: field(r.result, 'level'),
+    mode: field(r.result, 'mode'),
+  }),
+});
+const dismissAudit = (scopes: AuditSpec['scopes']): AuditSpec => ({
+  action: 'proposal.dismiss',
+  target: 'proposal',
+  scopes,
+  details: (r) => ({ note: field(r.body, 'note') !== undefined }),
+});
+
 /** A warning's proposal to one community, as the console shows it beside the key. */
 export const proposalView = z.object({
   proposalId: z.string(),
@@ -118,17 +140,7 @@ export const capRoutes = {
     body: acceptInput,
     success: { status: 201, schema: activationView, description: 'The activation with its teams' },
     lambda: { timeoutSeconds: 29, memoryMb: 1769 },
-    audit: {
-      action: 'proposal.accept',
-      target: 'proposal',
-      scopes: byCommunity,
-      details: (r) => ({
-        activationId: field(r.result, 'activationId'),
-        kind: field(r.result, 'kind'),
-        level: field(r.result, 'level'),
-        mode: field(r.result, 'mode'),
-      }),
-    },
+    audit: acceptAudit(byCommunity),
   }),
   dismissProposal: define({
     method: 'POST',
@@ -141,12 +153,7 @@ export const capRoutes = {
     params: proposalParams,
     body: dismissInput,
     success: { status: 200, schema: proposalView, description: 'The proposal, dismissed' },
-    audit: {
-      action: 'proposal.dismiss',
-      target: 'proposal',
-      scopes: byCommunity,
-      details: (r) => ({ note: field(r.body, 'note') !== undefined }),
-    },
+    audit: dismissAudit(byCommunity),
   }),
   acceptProposalById: define({
     method: 'POST',
@@ -161,17 +168,7 @@ export const capRoutes = {
     body: acceptByIdInput,
     success: { status: 201, schema: activationView, description: 'The activation with its teams' },
     lambda: { timeoutSeconds: 29, memoryMb: 1769 },
-    audit: {
-      action: 'proposal.accept',
-      target: 'proposal',
-      scopes: (r) => [str(field(r.result, 'communityId'))],
-      details: (r) => ({
-        activationId: field(r.result, 'activationId'),
-        kind: field(r.result, 'kind'),
-        level: field(r.result, 'level'),
-        mode: field(r.result, 'mode'),
-      }),
-    },
+    audit: acceptAudit(byResultCommunity),
   }),
   dismissProposalById: define({
     method: 'POST',
@@ -184,11 +181,6 @@ export const capRoutes = {
     params: proposalIdParams,
     body: dismissByIdInput,
     success: { status: 200, schema: proposalView, description: 'The proposal, dismissed' },
-    audit: {
-      action: 'proposal.dismiss',
-      target: 'proposal',
-      scopes: (r) => [str(field(r.result, 'communityId'))],
-      details: (r) => ({ note: field(r.body, 'note') !== undefined }),
-    },
+    audit: dismissAudit(byResultCommunity),
   }),
 };

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { capWarning, tomorrow } from '../integration/support/cap';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { TestBrowser } from './support/browser';
+import { devToken, startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -17,14 +18,10 @@ describe('official warnings on the console: a proposal accepted into the switch,
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0 }),
-      launchTestBrowser(),
-    ]);
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    await startStackAndBrowser({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0 }, (started) => {
+      if (started.stack) stack = started.stack;
+      browser = started.browser;
+    });
   });
 
   afterAll(async () => {
@@ -37,13 +34,7 @@ describe('official warnings on the console: a proposal accepted into the switch,
     path: string,
     body?: string,
   ): Promise<{ status: number; body: unknown }> {
-    const { token } = (await (
-      await fetch(`${stack.url}/dev/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'e2e-admin', roles: ['admin'], communities: ['*'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, { sub: 'e2e-admin' });
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: {

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { startAwsSite } from './support/aws-site';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { TestBrowser } from './support/browser';
+import { devToken, startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -21,15 +22,10 @@ describe('the command console in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 2 }),
-      launchTestBrowser(),
-    ]);
-    // Keep whichever started, so afterAll stops it even when the other failed.
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    await startStackAndBrowser({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 2 }, (started) => {
+      if (started.stack) stack = started.stack;
+      browser = started.browser;
+    });
   });
 
   afterAll(async () => {
@@ -65,13 +61,7 @@ describe('the command console in a real browser', () => {
   }
 
   async function modeOf(communityId: string): Promise<string> {
-    const { token } = (await (
-      await fetch(`${stack.url}/dev/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'e2e-check', roles: ['admin'], communities: ['*'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, { sub: 'e2e-check' });
     const response = await fetch(`${stack.url}/communities/${communityId}/mode`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { LocalStack } from '../../local/stack';
+import type { TestBrowser } from './support/browser';
+import { devToken, startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -18,14 +19,13 @@ describe('the planning pages in a real browser: scheduled drills and rankings', 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 1 }),
-      launchTestBrowser(),
-    ]);
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    await startStackAndBrowser(
+      { inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 1 },
+      (started) => {
+        if (started.stack) stack = started.stack;
+        browser = started.browser;
+      },
+    );
   });
 
   afterAll(async () => {
@@ -53,13 +53,7 @@ describe('the planning pages in a real browser: scheduled drills and rankings', 
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown }> {
-    const { token } = (await (
-      await fetch(`${stack.url}/dev/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'e2e-admin', roles: ['admin'], communities: ['*'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, { sub: 'e2e-admin' });
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

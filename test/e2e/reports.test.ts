@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/console';
-import { type LocalStack, startLocalStack } from '../../local/stack';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { LocalStack } from '../../local/stack';
+import type { TestBrowser } from './support/browser';
+import { devToken, startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -25,20 +26,14 @@ describe('history, the after-action report and its print, and the street view in
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 0 }),
-      launchTestBrowser(),
-    ]);
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-    const issued = await fetch(`${stack.url}/dev/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sub: 'e2e-admin', roles: ['admin'], communities: ['*'] }),
-    });
-    token = ((await issued.json()) as { token: string }).token;
+    await startStackAndBrowser(
+      { inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 0 },
+      (started) => {
+        if (started.stack) stack = started.stack;
+        browser = started.browser;
+      },
+    );
+    token = await devToken(stack, { sub: 'e2e-admin' });
   });
 
   afterAll(async () => {

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { LocalStack } from '../../local/stack';
+import type { TestBrowser } from './support/browser';
+import { startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -18,14 +19,10 @@ describe('the roster editor in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0 }),
-      launchTestBrowser(),
-    ]);
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    await startStackAndBrowser({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0 }, (started) => {
+      if (started.stack) stack = started.stack;
+      browser = started.browser;
+    });
   });
 
   afterAll(async () => {

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
-import { launchTestBrowser, type TestBrowser } from './support/browser';
+import type { LocalStack } from '../../local/stack';
+import type { TestBrowser } from './support/browser';
+import { devToken, startStackAndBrowser } from './support/stack';
 
 const SHOTS = resolve('test-results');
 const DESKTOP = { width: 1280, height: 900 };
@@ -28,14 +29,13 @@ describe('the whistle in a real browser: raise from a grid, watch it fill, resol
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.allSettled([
-      startLocalStack({ inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 0 }),
-      launchTestBrowser(),
-    ]);
-    if (started.status === 'fulfilled') stack = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    await startStackAndBrowser(
+      { inMemory: true, seed: 'demo', port: 0, sweepSeconds: 0, scheduleSeconds: 0 },
+      (started) => {
+        if (started.stack) stack = started.stack;
+        browser = started.browser;
+      },
+    );
   });
 
   afterAll(async () => {
@@ -59,13 +59,7 @@ describe('the whistle in a real browser: raise from a grid, watch it fill, resol
   }
 
   async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const { token } = (await (
-      await fetch(`${stack.url}/dev/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'e2e-admin', roles: ['admin'], communities: ['*'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, { sub: 'e2e-admin' });
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

@@ -41,7 +41,7 @@ export function WhistleReport(props: { section: Report['whistles'] }) {
           </p>
           <p class="hint">{t('whistleReportHint')}</p>
           <div class="table-scroll">
-            <SpreadTable rows={times} corner={t('spreadTitle')} />
+            <SpreadTable rows={times} corner={t('spreadTitle')} counted={t('spreadWhistles')} />
           </div>
           <div class="whistle-tables">
             <div>

@@ -5,7 +5,12 @@ import type { Report } from './report-types';
 type Spread = Report['timeToAlert'];
 
 /** Times as a report shows them: median, 90th percentile, slowest and how many, one row each. */
-export function SpreadTable(props: { rows: readonly (readonly [string, Spread])[]; corner?: string }) {
+export function SpreadTable(props: {
+  rows: readonly (readonly [string, Spread])[];
+  corner?: string;
+  /** What the count counts: people by default. */
+  counted?: string;
+}) {
   const { t } = useI18n();
   return (
     <table class="report-table">
@@ -22,7 +27,7 @@ export function SpreadTable(props: { rows: readonly (readonly [string, Spread])[
             {t('spreadMax')}
           </th>
           <th scope="col" class="num">
-            {t('spreadCount')}
+            {props.counted ?? t('spreadCount')}
           </th>
         </tr>
       </thead>

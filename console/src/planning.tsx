@@ -6,7 +6,7 @@ import { type FormErrors, formErrorsOf, NO_ERRORS } from './form-errors';
 import { PageForm } from './form-layout';
 import { type MessageKey, useI18n } from './i18n';
 import type { DrillSchedule, RankingPeriod, Rankings } from './planning-types';
-import { UnitRankingTable } from './ranking-units';
+import { rankClass, UnitRankingTable } from './ranking-units';
 import { hrefOf } from './route';
 import { useServices } from './services';
 import type { CommunityDetail } from './types';
@@ -356,7 +356,7 @@ export function RankingsPage(props: { streetId?: string | undefined }) {
                 <tbody>
                   {data.communities.map((c) => (
                     <tr key={c.communityId}>
-                      <td class="num rank">{c.rank}</td>
+                      <td class={rankClass(c.rank)}>{c.rank}</td>
                       <th scope="row">{c.communityName}</th>
                       {standing(c)}
                     </tr>
@@ -378,7 +378,7 @@ export function RankingsPage(props: { streetId?: string | undefined }) {
                 <tbody>
                   {data.grids.map((g) => (
                     <tr key={`${g.communityId}/${g.gridId}`}>
-                      <td class="num rank">{g.rank}</td>
+                      <td class={rankClass(g.rank)}>{g.rank}</td>
                       <th scope="row">
                         {g.gridName}
                         <span class="sub">{g.communityId}</span>

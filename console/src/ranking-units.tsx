@@ -3,6 +3,9 @@ import type { Rankings } from './planning-types';
 import { percent } from './report-format';
 import { UNIT_KIND_KEYS } from './whistle-labels';
 
+/** The first three places stand out, however many share a place. */
+export const rankClass = (rank: number) => (rank <= 3 ? 'num rank podium' : 'num rank');
+
 /** The rankings' units and departments: whistles answered, time to first answer, filled in time. */
 export function UnitRankingTable(props: { units: Rankings['units'] }) {
   const { t } = useI18n();
@@ -31,7 +34,7 @@ export function UnitRankingTable(props: { units: Rankings['units'] }) {
         <tbody>
           {props.units.map((u) => (
             <tr key={u.unitId}>
-              <td class="num rank">{u.rank}</td>
+              <td class={rankClass(u.rank)}>{u.rank}</td>
               <th scope="row">
                 {u.name}
                 {u.kind && <span class="sub">{t(UNIT_KIND_KEYS[u.kind])}</span>}

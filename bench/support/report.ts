@@ -853,7 +853,9 @@ asks for two people. The raise is \`makeWhistleUseCases().raise\` (what \`POST
 /communities/{id}/whistles\` calls); the answers are SMS replies through the reply use case. Every
 DynamoDB request of each step is counted, the SMS it queues included (sending them is the stream
 consumer's, as for the switch). The second answer fills the whistle and tells everyone else they
-are not needed.`,
+are not needed. The filled whistle stays marked until they are told and freed (the mark is
+cleared by one more write, after one more read), so that an answer dying part-way is finished by
+the sweep.`,
     table(
       ['people called', 'step', 'DynamoDB requests', 'requests by kind', 'time (DynamoDB Local)'],
       r.runs.flatMap((x) => [

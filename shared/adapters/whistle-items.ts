@@ -29,7 +29,15 @@ const minutesLater = (at: string, minutes: number) =>
 
 /** When the sweep next looks at a whistle: its deadline, or soon when its calls are pending. */
 export const dueAtOf = (w: WhistleRecord) =>
-  w.callingSince ? minutesLater(w.callingSince, CALLING_GRACE_MINUTES) : w.deadlineAt;
+  w.releasingSince
+    ? minutesLater(w.releasingSince, CALLING_GRACE_MINUTES)
+    : w.callingSince
+      ? minutesLater(w.callingSince, CALLING_GRACE_MINUTES)
+      : w.deadlineAt;
+
+/** Whether the sweep keeps an eye on a whistle: open and not overdue, or still telling people. */
+export const isWatched = (w: WhistleRecord) =>
+  (w.status === 'open' && !w.overdueAt) || w.releasingSince !== undefined;
 
 /** The whistle as stored with these calls still to write, or with none left. */
 export function withCalls(w: WhistleRecord, pending: boolean, now: string): WhistleRecord {
@@ -100,8 +108,8 @@ export function addAdvanceParts(
       ExpressionAttributeValues: { ':v': whistle.version },
     },
   });
-  const wasDue = whistle.status === 'open' && !whistle.overdueAt;
-  if (next.status === 'open' && !next.overdueAt) {
+  const wasDue = isWatched(whistle);
+  if (isWatched(next)) {
     if (dueAtOf(next) !== dueAtOf(whistle) || !wasDue)
       tx.add('due', { Put: duePut(table, next.whistleId, dueAtOf(next)) });
   } else if (wasDue) {

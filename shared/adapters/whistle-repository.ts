@@ -75,6 +75,11 @@ const whistleRecord = z.object({
    * than one transaction holds); the sweep finishes them should the writer die part-way.
    */
   callingSince: z.string().optional(),
+  /**
+   * Set from the moment the whistle fills until everyone still called has been told they are not
+   * needed; the sweep finishes telling them should the answer that filled it die part-way.
+   */
+  releasingSince: z.string().optional(),
   note: z.string().optional(),
   warnings: z.array(z.string()).default([]),
   version: z.number().int(),

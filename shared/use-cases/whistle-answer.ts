@@ -5,6 +5,44 @@ import type { ParsedReply } from '../domain/reply';
 import { type Answer, applyAnswer } from '../domain/whistle';
 import { COUNTS, HELD, isClosed, messageTo, shortId, type WhistleContext } from './whistle-context';
 
+/**
+ * Tells everyone still called on a filled whistle that they are not needed, frees them, and
+ * clears the whistle's mark. Each step can be repeated: the messages have stable ids (queued
+ * first, so nobody is freed untold), the responders move only from `called`, and the mark goes
+ * only from the version read. Run right after the filling answer, and by the sweep should that
+ * answer die part-way. Returns how many were told.
+ */
+export async function releaseUnneeded(ctx: WhistleContext, whistleId: string): Promise<number> {
+  const { whistles, messenger, clock } = ctx;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const detail = await whistles.get(whistleId);
+    const whistle = detail?.whistle;
+    if (!detail || !whistle?.releasingSince) return 0;
+    const now = clock.now().toISOString();
+    // Those already moved to notNeeded by an earlier run were queued their message before it.
+    const rest = detail.responders.filter((r) => r.status === 'called' || r.status === 'notNeeded');
+    await messenger.queue(
+      rest.map((r) =>
+        messageTo(
+          whistle,
+          r,
+          { type: 'whistleNotNeeded', code: whistle.code, gridName: whistle.gridName },
+          'notNeeded',
+        ),
+      ),
+      now,
+    );
+    await whistles.settleResponders(
+      whistleId,
+      rest.filter((r) => r.status === 'called').map((r) => ({ from: r, to: { ...r, status: 'notNeeded' } })),
+    );
+    const { releasingSince: _, ...next } = whistle;
+    const result = await whistles.advance({ whistle, next });
+    if (result !== 'stale') return rest.length;
+  }
+  throw new Error('telling a filled whistle\'s people kept racing');
+}
+
 /** Answers by SMS (1 coming, 2 can't, 3 arrived): acknowledged, and once filled the rest told. */
 export function makeWhistleAnswer(ctx: WhistleContext) {
   const { whistles, messenger, clock } = ctx;
@@ -69,6 +107,8 @@ export function makeWhistleAnswer(ctx: WhistleContext) {
           status: outcome.state.status,
           ...(outcome.state.firstAnswerAt ? { firstAnswerAt: outcome.state.firstAnswerAt } : {}),
           ...(outcome.state.filledAt ? { filledAt: outcome.state.filledAt } : {}),
+          // Filled: marked until everyone still called has been told, in case this dies first.
+          ...(filledNow && outcome.notNeeded.length > 0 ? { releasingSince: now } : {}),
         };
         const events = [
           ctx.event(now, 'answered', { memberId: entry.memberId, answer: nextResponder.status }),
@@ -108,24 +148,7 @@ export function makeWhistleAnswer(ctx: WhistleContext) {
         });
         if (result === 'replayed') return 'replayed';
         if (result === 'stale') continue;
-        if (filledNow) {
-          const rest = detail.responders.filter((r) => outcome.notNeeded.includes(r.memberId));
-          const settled = await whistles.settleResponders(
-            whistle.whistleId,
-            rest.map((r) => ({ from: r, to: { ...r, status: 'notNeeded' } })),
-          );
-          await messenger.queue(
-            settled.map((r) =>
-              messageTo(
-                next,
-                r,
-                { type: 'whistleNotNeeded', code: next.code, gridName: next.gridName },
-                'notNeeded',
-              ),
-            ),
-            now,
-          );
-        }
+        if (next.releasingSince) await releaseUnneeded(ctx, whistle.whistleId);
         return 'applied';
       }
       throw new Error('the whistle answer kept racing');

@@ -21,8 +21,10 @@ export function makeWhistleClose(ctx: WhistleContext) {
         ]);
       }
       const now = clock.now().toISOString();
+      // Closing tells everyone still called itself: a filled whistle's pending notice is dropped.
+      const { releasingSince: _, ...rest } = whistle;
       const next: WhistleRecord = {
-        ...whistle,
+        ...rest,
         status: to,
         closedAt: now,
         ...(note ? { note } : {}),

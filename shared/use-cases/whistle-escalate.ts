@@ -4,6 +4,7 @@ import type { Member } from '../domain/roster';
 import { nextLevel, type WhistleLevel, type WhistleUnit, whoIsCalled } from '../domain/whistle';
 import { logger } from '../observability';
 import { toCandidate } from './activation';
+import { releaseUnneeded } from './whistle-answer';
 import { callMessage, minutesLater, type WhistleContext } from './whistle-context';
 
 /** Who may be called for a whistle of one grid: the street's units, the people, who is busy. */
@@ -188,14 +189,21 @@ export function makeWhistleEscalation(ctx: WhistleContext) {
      * widens a level (grid → community → street) and calls the new level's people; past the last
      * level it is flagged overdue.
      */
-    async sweep(): Promise<{ widened: number; overdue: number; resumed: number }> {
-      const stats = { widened: 0, overdue: 0, resumed: 0 };
+    async sweep(): Promise<{ widened: number; overdue: number; resumed: number; released: number }> {
+      const stats = { widened: 0, overdue: 0, resumed: 0, released: 0 };
       const now = clock.now().toISOString();
       for (const whistleId of await whistles.listDue(now)) {
         try {
           const detail = await whistles.get(whistleId);
           if (!detail) continue;
           const { whistle } = detail;
+          if (whistle.releasingSince) {
+            // The answer that filled it died before everyone still called was told.
+            const told = await releaseUnneeded(ctx, whistleId);
+            stats.released++;
+            logger.info('a filled whistle told the rest they are not needed', { whistleId, told });
+            continue;
+          }
           if (whistle.status !== 'open' || whistle.overdueAt) continue;
           const calledBefore = detail.responders.map((r) => r.memberId);
           if (whistle.callingSince) {

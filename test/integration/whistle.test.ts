@@ -112,6 +112,10 @@ describe('a whistle raised, answered, filled and resolved', () => {
     expect(after.times.toFilledSeconds).toBeGreaterThanOrEqual(0);
     await waitForInbox(api, first.phone, 'the ack', (m) => containing(m, '约15分钟后到').length > 0);
     await waitForInbox(api, second.phone, 'not needed', (m) => containing(m, '人员已足').length > 0);
+    // Everyone told: the filled whistle's mark is cleared and the sweep no longer looks at it.
+    const stored = new WhistleRepository(documentClient(), api.stack.tableName);
+    expect((await stored.get(created.whistleId))?.whistle.releasingSince).toBeUndefined();
+    expect(await stored.listDue('2999-01-01T00:00:00.000Z')).not.toContain(created.whistleId);
 
     const resolved = await admin.post(`/whistles/${created.whistleId}/resolve`, { note: '已断电处理' });
     expect(resolved.status).toBe(200);

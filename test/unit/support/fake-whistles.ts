@@ -23,8 +23,10 @@ type Stored = { whistle: WhistleRecord; responders: Map<string, ResponderRecord>
 const personKey = (p: PersonRef) => `${p.communityId}#${p.memberId}`;
 const isClosed = (w: WhistleRecord) => w.status === 'resolved' || w.status === 'cancelled';
 const withoutCalling = ({ callingSince: _, ...rest }: WhistleRecord): WhistleRecord => rest;
-const dueAt = (w: WhistleRecord) =>
-  w.callingSince ? new Date(Date.parse(w.callingSince) + 60_000).toISOString() : w.deadlineAt;
+const dueAt = (w: WhistleRecord) => {
+  const pending = w.releasingSince ?? w.callingSince;
+  return pending ? new Date(Date.parse(pending) + 60_000).toISOString() : w.deadlineAt;
+};
 
 /**
  * The SMS a whistle queued, by message id; a second queueing of an id changes nothing, as the
@@ -63,6 +65,8 @@ export class FakeWhistleStore implements WhistleStore {
   readonly inbound = new Set<string>();
   /** Makes `addCalls` throw this many times, as a writer dying part-way would. */
   dieOnAddCalls = 0;
+  /** Makes `settleResponders` throw this many times, as an answer dying after its own write would. */
+  dieOnSettle = 0;
 
   constructor(
     readonly sms: FakeSmsOutbox,
@@ -155,7 +159,7 @@ export class FakeWhistleStore implements WhistleStore {
   async listDue(now: string): Promise<string[]> {
     return [...this.whistles.values()]
       .map((s) => s.whistle)
-      .filter((w) => w.status === 'open' && !w.overdueAt && dueAt(w) <= now)
+      .filter((w) => ((w.status === 'open' && !w.overdueAt) || w.releasingSince) && dueAt(w) <= now)
       .map((w) => w.whistleId);
   }
 
@@ -195,6 +199,10 @@ export class FakeWhistleStore implements WhistleStore {
     whistleId: string,
     changes: readonly { from: ResponderRecord; to: ResponderRecord }[],
   ): Promise<ResponderRecord[]> {
+    if (this.dieOnSettle > 0) {
+      this.dieOnSettle--;
+      throw new Error('the answer died');
+    }
     const stored = this.whistles.get(whistleId);
     if (!stored) return [];
     return changes.flatMap(({ from, to }) => {

@@ -113,9 +113,9 @@ describe('raising a whistle in parts', () => {
     expect((await whistles.get(left.whistleId))?.responders).toHaveLength(3);
 
     later(30_000);
-    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 0 });
+    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 0, released: 0 });
     later(90_000);
-    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 1 });
+    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 1, released: 0 });
 
     const detail = await whistles.get(left.whistleId);
     expect(detail?.whistle.callingSince).toBeUndefined();
@@ -125,7 +125,7 @@ describe('raising a whistle in parts', () => {
       expect(sms.to(m.phone, 'whistleCall')).toHaveLength(1);
       expect(sms.offered.get(sms.to(m.phone, 'whistleCall')[0]?.id ?? '')).toBe(1);
     }
-    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 0 });
+    expect(await useCases.sweep()).toEqual({ widened: 0, overdue: 0, resumed: 0, released: 0 });
   });
 
   it('calls nobody more once the whistle is closed while its calls are pending', async () => {
@@ -169,5 +169,38 @@ describe('answering a whistle', () => {
       'replayed',
     );
     expect(sms.to(first.phone, 'whistleAck')).toHaveLength(1);
+  });
+
+  it('tells the rest from the sweep, once, when the answer that filled the whistle dies before freeing them', async () => {
+    const { useCases, sms, roster, whistles, later } = world(3);
+    const view = await useCases.raise(admin, 'dongguan', { ...raiseInput, people: 1 });
+    const [first, second, third] = roster;
+    if (!first || !second || !third) throw new Error('roster too small');
+    const entry = {
+      phone: first.phone,
+      memberId: first.memberId,
+      communityId: first.communityId,
+      smsOptOut: false,
+    };
+    whistles.dieOnSettle = 1;
+    await expect(
+      useCases.answerBySms(entry, { kind: 'confirm' }, { id: 'sms-2', at: new Date(T0).toISOString() }),
+    ).rejects.toThrow('the answer died');
+    const left = await whistles.get(view.whistleId);
+    expect(left?.whistle.status).toBe('filled');
+    expect(left?.whistle.releasingSince).toBeDefined();
+    expect(left?.responders.filter((r) => r.status === 'called')).toHaveLength(2);
+
+    later(30_000);
+    expect(await useCases.sweep()).toMatchObject({ released: 0 });
+    later(90_000);
+    expect(await useCases.sweep()).toMatchObject({ released: 1 });
+    const done = await whistles.get(view.whistleId);
+    expect(done?.whistle.releasingSince).toBeUndefined();
+    expect(done?.responders.filter((r) => r.status === 'notNeeded')).toHaveLength(2);
+    for (const m of [second, third]) expect(sms.to(m.phone, 'whistleNotNeeded')).toHaveLength(1);
+    expect(sms.to(first.phone, 'whistleNotNeeded')).toHaveLength(0);
+    later(200_000);
+    expect(await useCases.sweep()).toMatchObject({ released: 0 });
   });
 });

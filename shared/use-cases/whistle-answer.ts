@@ -40,12 +40,12 @@ export async function releaseUnneeded(ctx: WhistleContext, whistleId: string): P
     const result = await whistles.advance({ whistle, next });
     if (result !== 'stale') return rest.length;
   }
-  throw new Error('telling a filled whistle\'s people kept racing');
+  throw new Error('telling the people of a filled whistle kept racing');
 }
 
 /** Answers by SMS (1 coming, 2 can't, 3 arrived): acknowledged, and once filled the rest told. */
 export function makeWhistleAnswer(ctx: WhistleContext) {
-  const { whistles, messenger, clock } = ctx;
+  const { whistles, clock } = ctx;
   return {
     /**
      * An SMS answer (1 / 2 / 3) from someone on a whistle; undefined when they are on none.

@@ -752,7 +752,11 @@ switch, plan → draftees and sending (read, claim, settle), per drafted person.
         r.presses.map((p) => [
           n(r.people),
           n(p.drafted),
-          p.via === 'sns' ? 'SNS-like (1 a call)' : 'Tencent (fake, SDK)',
+          p.via === 'sns'
+            ? 'SNS-like (1 a call)'
+            : p.via === 'tencent'
+              ? 'Tencent (fake, SDK)'
+              : 'Tencent, leader templates registered',
           p.via === 'sns' ? n(p.alerts) : n(p.apiCalls),
           n(p.apiCallsPerAlert, 4),
           msf(p.timeTo201Ms),

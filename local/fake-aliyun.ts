@@ -120,6 +120,7 @@ export class FakeAliyun extends FakeProvider {
       return answer('isv.BUSINESS_LIMIT_CONTROL', '触发号码天级流控Permits:50');
     const bizId = `${Date.now()}^${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const templateId = q.get('TemplateCode') ?? '';
+    this.sendCalls.push(e164.length);
     for (const phone of e164)
       await this.accept(phone, rendered.text, q.get('OutId') ?? '', templateId, bizId);
     this.afterCall();

@@ -77,6 +77,8 @@ export abstract class FakeProvider {
     undeliverable: new Set(),
   };
   readonly sent: FakeSent[] = [];
+  /** The numbers each send call the fake carried out held, in order. */
+  readonly sendCalls: number[] = [];
   /** Requests whose signature did not verify. */
   badSignatures = 0;
   /** Calls that asked what was sent to a number (Tencent PullSmsSendStatusByPhoneNumber, Alibaba QuerySendDetails). */

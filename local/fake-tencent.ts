@@ -146,6 +146,7 @@ export class FakeTencent extends FakeProvider {
         'a parameter holds a link or 【】',
       );
     const statuses = [];
+    this.sendCalls.push(input.PhoneNumberSet.length);
     for (const phone of input.PhoneNumberSet) {
       const base = { PhoneNumber: phone, SessionContext: input.SessionContext ?? '', IsoCode: 'CN' };
       if (this.failures.refuse.has(phone)) {

@@ -60,7 +60,7 @@ const answer = (code: string, message: string, status = 200, extra: Record<strin
   json: { Code: code, Message: message, RequestId: randomUUID(), ...extra },
 });
 
-/** Alibaba Cloud SMS (Dysmsapi 2017-05-25) on loopback: SendSms, SmsReport and SmsUp. */
+/** Alibaba Cloud SMS (Dysmsapi 2017-05-25) on loopback: SendSms, QuerySendDetails, SmsReport and SmsUp. */
 export class FakeAliyun extends FakeProvider {
   readonly name = 'aliyun' as const;
 
@@ -77,13 +77,19 @@ export class FakeAliyun extends FakeProvider {
       this.badSignatures++;
       return answer('SignatureDoesNotMatch', 'Specified signature does not match our calculation.', 400);
     }
-    if (header(req, 'x-acs-action') !== 'SendSms' || header(req, 'x-acs-version') !== '2017-05-25')
-      return answer('InvalidAction.NotFound', 'only SendSms 2017-05-25 is served here', 404);
+    const action = header(req, 'x-acs-action');
+    if (!['SendSms', 'QuerySendDetails'].includes(action) || header(req, 'x-acs-version') !== '2017-05-25')
+      return answer(
+        'InvalidAction.NotFound',
+        'only SendSms and QuerySendDetails 2017-05-25 are served here',
+        404,
+      );
     if (this.failures.throttleCalls > 0) {
       this.failures.throttleCalls--;
       return answer('Throttling.User', 'Request was denied due to user flow control.', 400);
     }
     const q = url.searchParams;
+    if (action === 'QuerySendDetails') return this.sendDetails(q);
     if (q.get('SignName') !== this.options.templates.signName)
       return answer('isv.SMS_SIGNATURE_ILLEGAL', '签名不合法');
     const phones = (q.get('PhoneNumbers') ?? '').split(',').filter(Boolean);
@@ -113,9 +119,47 @@ export class FakeAliyun extends FakeProvider {
     if (e164.some((p) => this.failures.frequencyLimit.has(p)))
       return answer('isv.BUSINESS_LIMIT_CONTROL', '触发号码天级流控Permits:50');
     const bizId = `${Date.now()}^${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    for (const phone of e164) await this.accept(phone, rendered.text, q.get('OutId') ?? '', bizId);
+    const templateId = q.get('TemplateCode') ?? '';
+    this.sendCalls.push(e164.length);
+    for (const phone of e164)
+      await this.accept(phone, rendered.text, q.get('OutId') ?? '', templateId, bizId);
     this.afterCall();
-    return answer('OK', 'OK', 200, { BizId: bizId });
+    return { ...answer('OK', 'OK', 200, { BizId: bizId }), unanswered: this.crashing() };
+  }
+
+  /** The send records of one number on one Beijing day, a page at a time, as the real API lists them. */
+  private sendDetails(q: URLSearchParams): Body {
+    this.statusQueries++;
+    const phone = q.get('PhoneNumber') ?? '';
+    const day = /^(\d{4})(\d{2})(\d{2})$/.exec(q.get('SendDate') ?? '');
+    const pageSize = Number(q.get('PageSize'));
+    const page = Number(q.get('CurrentPage'));
+    if (!/^\d{11}$/.test(phone)) return answer('isv.MOBILE_NUMBER_ILLEGAL', '手机号码格式错误');
+    if (
+      !day ||
+      !Number.isInteger(pageSize) ||
+      pageSize < 1 ||
+      pageSize > 50 ||
+      !Number.isInteger(page) ||
+      page < 1
+    )
+      return answer('isv.INVALID_PARAMETERS', '参数异常');
+    const start = Date.parse(`${day[1]}-${day[2]}-${day[3]}T00:00:00+08:00`);
+    const records = this.sentTo(`+86${phone}`, start, start + 86_400_000 - 1);
+    const dtos = records.slice((page - 1) * pageSize, page * pageSize).map((r) => ({
+      PhoneNum: phone,
+      SendStatus: this.failures.undeliverable.has(r.phone) ? 2 : 3,
+      ErrCode: this.failures.undeliverable.has(r.phone) ? 'MK:0001' : 'DELIVERED',
+      TemplateCode: r.templateId,
+      Content: r.text,
+      SendDate: beijingTime(new Date(r.at)),
+      ReceiveDate: beijingTime(new Date(r.at)),
+      OutId: r.context,
+    }));
+    return answer('OK', 'OK', 200, {
+      TotalCount: String(records.length),
+      SmsSendDetailDTOs: { SmsSendDetailDTO: dtos },
+    });
   }
 
   protected receiptBody(items: { phone: string; messageId: string; delivered: boolean; context: string }[]) {

@@ -16,6 +16,11 @@ export type FakeFailures = {
   throttleCalls: number;
   /** The next this-many API calls get no answer (the client times out). */
   timeoutCalls: number;
+  /**
+   * The next this-many send calls are carried out (the messages reach the phones) but get no
+   * answer: what the sender sees when the provider took a batch and the connection died.
+   */
+  crashCalls: number;
   refuse: Set<string>;
   frequencyLimit: Set<string>;
   /** Numbers whose message is accepted but whose receipt says it was not delivered. */
@@ -23,7 +28,15 @@ export type FakeFailures = {
 };
 
 /** A message the fake accepted, as it reports it back. */
-export type FakeSent = { messageId: string; phone: string; text: string; context: string };
+export type FakeSent = {
+  messageId: string;
+  phone: string;
+  text: string;
+  context: string;
+  templateId: string;
+  /** When it was accepted, in ms since the epoch. */
+  at: number;
+};
 
 export type FakeOptions = {
   templates: TemplateConfig;
@@ -39,7 +52,13 @@ export type FakeOptions = {
   outOfOrder?: boolean | undefined;
 };
 
-export type Body = { status: number; headers?: Record<string, string>; json: unknown };
+export type Body = {
+  status: number;
+  headers?: Record<string, string>;
+  json: unknown;
+  /** Carried out, but the answer is never sent (see `crashCalls`). */
+  unanswered?: boolean;
+};
 
 /**
  * What both fakes share: counts, failure switches, rendering templates onto the simulated phones,
@@ -52,13 +71,18 @@ export abstract class FakeProvider {
   readonly failures: FakeFailures = {
     throttleCalls: 0,
     timeoutCalls: 0,
+    crashCalls: 0,
     refuse: new Set(),
     frequencyLimit: new Set(),
     undeliverable: new Set(),
   };
   readonly sent: FakeSent[] = [];
+  /** The numbers each send call the fake carried out held, in order. */
+  readonly sendCalls: number[] = [];
   /** Requests whose signature did not verify. */
   badSignatures = 0;
+  /** Calls that asked what was sent to a number (Tencent PullSmsSendStatusByPhoneNumber, Alibaba QuerySendDetails). */
+  statusQueries = 0;
   private receiptQueue: { phone: string; messageId: string; delivered: boolean; context: string }[] = [];
   private server: Server | undefined;
   private readonly held = new Set<ServerResponse>();
@@ -93,6 +117,10 @@ export abstract class FakeProvider {
         }
         this.handle(req, url, Buffer.concat(chunks)).then(
           (out) => {
+            if (out.unanswered) {
+              this.held.add(res);
+              return;
+            }
             res.writeHead(out.status, { 'content-type': 'application/json;charset=utf-8', ...out.headers });
             res.end(JSON.stringify(out.json));
           },
@@ -118,7 +146,12 @@ export abstract class FakeProvider {
 
   /** Counts since start, as `GET /dev/sms/provider` reports them. */
   counts() {
-    return { provider: this.name, apiCalls: this.apiCalls, messages: this.messages };
+    return {
+      provider: this.name,
+      apiCalls: this.apiCalls,
+      messages: this.messages,
+      statusQueries: this.statusQueries,
+    };
   }
 
   /** The registered text of a template id, with the values filled in, signature first. */
@@ -140,13 +173,31 @@ export abstract class FakeProvider {
   }
 
   /** Puts an accepted message on the phone and queues its receipt. */
-  protected async accept(phone: string, text: string, context: string, id?: string): Promise<string> {
+  protected async accept(
+    phone: string,
+    text: string,
+    context: string,
+    templateId: string,
+    id?: string,
+  ): Promise<string> {
     const messageId = id ?? randomUUID().replace(/-/g, '');
     this.messages++;
-    this.sent.push({ messageId, phone, text, context });
+    this.sent.push({ messageId, phone, text, context, templateId, at: Date.now() });
     await this.options.deliver({ to: phone, body: text, dedupeKey: `${this.name}/${messageId}/${phone}` });
     this.receiptQueue.push({ phone, messageId, delivered: !this.failures.undeliverable.has(phone), context });
     return messageId;
+  }
+
+  /** Whether an accepted send call is to go unanswered, as told by `crashCalls`. */
+  protected crashing(): boolean {
+    if (this.failures.crashCalls <= 0) return false;
+    this.failures.crashCalls--;
+    return true;
+  }
+
+  /** What the fake accepted for a number between two instants (ms), oldest first. */
+  protected sentTo(phone: string, from: number, to: number): FakeSent[] {
+    return this.sent.filter((s) => s.phone === phone && s.at >= from && s.at <= to);
   }
 
   /** Called after each accepted call: posts its receipts when the fake runs by itself. */

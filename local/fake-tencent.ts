@@ -15,6 +15,15 @@ const sendSms = z.object({
   SessionContext: z.string().max(511).optional(),
 });
 
+const pullStatus = z.object({
+  PhoneNumber: z.string(),
+  SmsSdkAppId: z.string(),
+  BeginTime: z.number().int(),
+  EndTime: z.number().int().optional(),
+  Offset: z.number().int(),
+  Limit: z.number().int().min(1).max(100),
+});
+
 const header = (req: IncomingMessage, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : (v ?? '');
@@ -75,7 +84,10 @@ const error = (code: string, message: string): Body => ({
   json: { Response: { Error: { Code: code, Message: message }, RequestId: randomUUID() } },
 });
 
-/** Tencent Cloud SMS on loopback: SendSms (2021-01-11), status and reply callbacks. */
+/**
+ * Tencent Cloud SMS on loopback: SendSms and PullSmsSendStatusByPhoneNumber (2021-01-11), status
+ * and reply callbacks.
+ */
 export class FakeTencent extends FakeProvider {
   readonly name = 'tencent' as const;
 
@@ -93,8 +105,15 @@ export class FakeTencent extends FakeProvider {
       this.badSignatures++;
       return error('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
     }
-    if (header(req, 'x-tc-action') !== 'SendSms' || header(req, 'x-tc-version') !== '2021-01-11')
-      return error('InvalidAction', 'only SendSms 2021-01-11 is served here');
+    const action = header(req, 'x-tc-action');
+    if (
+      !['SendSms', 'PullSmsSendStatusByPhoneNumber'].includes(action) ||
+      header(req, 'x-tc-version') !== '2021-01-11'
+    )
+      return error(
+        'InvalidAction',
+        'only SendSms and PullSmsSendStatusByPhoneNumber 2021-01-11 are served here',
+      );
     if (this.failures.throttleCalls > 0) {
       this.failures.throttleCalls--;
       return error('RequestLimitExceeded', 'Your current request times exceeds limit.');
@@ -105,6 +124,7 @@ export class FakeTencent extends FakeProvider {
     } catch {
       return error('FailedOperation.FailResolvePacket', 'body is not JSON');
     }
+    if (action === 'PullSmsSendStatusByPhoneNumber') return this.pullStatus(json);
     const parsed = sendSms.safeParse(json);
     if (!parsed.success) return error('InvalidParameter', 'parameters do not match SendSms');
     const input = parsed.data;
@@ -126,6 +146,7 @@ export class FakeTencent extends FakeProvider {
         'a parameter holds a link or 【】',
       );
     const statuses = [];
+    this.sendCalls.push(input.PhoneNumberSet.length);
     for (const phone of input.PhoneNumberSet) {
       const base = { PhoneNumber: phone, SessionContext: input.SessionContext ?? '', IsoCode: 'CN' };
       if (this.failures.refuse.has(phone)) {
@@ -145,12 +166,40 @@ export class FakeTencent extends FakeProvider {
           Message: 'daily limit',
         });
       } else {
-        const serial = await this.accept(phone, rendered.text, input.SessionContext ?? '');
+        const serial = await this.accept(phone, rendered.text, input.SessionContext ?? '', input.TemplateId);
         statuses.push({ ...base, SerialNo: serial, Fee: 1, Code: 'Ok', Message: 'send success' });
       }
     }
     this.afterCall();
-    return { status: 200, json: { Response: { SendStatusSet: statuses, RequestId: randomUUID() } } };
+    return {
+      status: 200,
+      json: { Response: { SendStatusSet: statuses, RequestId: randomUUID() } },
+      unanswered: this.crashing(),
+    };
+  }
+
+  /** The status records of one number, as the real API lists them once receipts have come in. */
+  private pullStatus(json: unknown): Body {
+    this.statusQueries++;
+    const parsed = pullStatus.safeParse(json);
+    if (!parsed.success)
+      return error('InvalidParameter', 'parameters do not match PullSmsSendStatusByPhoneNumber');
+    const input = parsed.data;
+    if (input.SmsSdkAppId !== this.smsSdkAppId)
+      return error('InvalidParameterValue.SdkAppIdNotExist', 'no such SdkAppId');
+    const to = (input.EndTime ?? Math.ceil(Date.now() / 1000)) * 1000 + 999;
+    const records = this.sentTo(input.PhoneNumber, input.BeginTime * 1000, to).slice(0, input.Limit);
+    const set = records.map((r) => ({
+      UserReceiveTime: Math.floor(r.at / 1000),
+      CountryCode: '86',
+      SubscriberNumber: r.phone.replace(/^\+86/, ''),
+      PhoneNumber: r.phone,
+      SerialNo: r.messageId,
+      ReportStatus: this.failures.undeliverable.has(r.phone) ? 'FAIL' : 'SUCCESS',
+      Description: this.failures.undeliverable.has(r.phone) ? '空号' : '用户短信送达成功',
+      SessionContext: r.context,
+    }));
+    return { status: 200, json: { Response: { PullSmsSendStatusSet: set, RequestId: randomUUID() } } };
   }
 
   protected receiptBody(items: { phone: string; messageId: string; delivered: boolean }[]) {

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { demoTemplates } from '../../local/fake-provider-stack';
 import { FakeTencent } from '../../local/fake-tencent';
-import type { OutgoingSms, SentSms, SmsGateway } from '../../shared/adapters/sms-gateway';
+import type { OutgoingSms, SentCheck, SentSms, SmsGateway } from '../../shared/adapters/sms-gateway';
 import { ProviderSmsGateway } from '../../shared/adapters/sms-providers/provider-gateway';
+import { OPTIONAL_TEMPLATE_KEYS, type TemplateConfig } from '../../shared/adapters/sms-providers/templates';
 import { TencentSmsProvider } from '../../shared/adapters/sms-providers/tencent';
 import {
   type CountingGateway,
@@ -18,9 +19,13 @@ import { benchStreet, seedBenchStreet } from '../support/roster';
 
 export type ProviderArgs = { people: number; rate: number; burst: number; batchSize: number };
 
-/** One level I press, through SNS-like paced sending or through the fake Tencent Cloud SMS. */
+/**
+ * One level I press, through SNS-like paced sending or through the fake Tencent Cloud SMS: with
+ * the deployment's default templates (`tencent`: a leader gets the team's alert), or with the
+ * optional leader templates registered too (`tencentLeader`: one more call per team).
+ */
 export type ProviderPress = {
-  via: 'sns' | 'tencent';
+  via: 'sns' | 'tencent' | 'tencentLeader';
   drafted: number;
   alerts: number;
   /** Tencent `SendSms` calls made for this press (none for SNS, which takes one message a call). */
@@ -56,8 +61,15 @@ class SwitchingGateway implements CountingGateway {
   send(sms: OutgoingSms): Promise<SentSms> {
     return this.current.send(sms);
   }
-  wasSent(dedupeKey: string) {
-    return this.current.wasSent(dedupeKey);
+  get batchLimit() {
+    return this.current.batchLimit;
+  }
+  /** The current gateway's batch path, if it has one: the sender asks at every invocation. */
+  get sendMany() {
+    return this.current.sendMany?.bind(this.current);
+  }
+  wasSent(dedupeKey: string, check?: SentCheck) {
+    return this.current.wasSent(dedupeKey, check);
   }
   count(): number {
     return this.paced.count() + this.accepted();
@@ -100,7 +112,18 @@ async function main(): Promise<void> {
   });
   const paced = new PacedGateway(args.rate, args.burst, 0);
   const gateway = new SwitchingGateway(paced, () => fake.messages);
-  const tencent = new ProviderSmsGateway(provider, templates);
+  // The deployment's default: no leader templates, so a whole team shares one call.
+  const withoutLeader: TemplateConfig = {
+    ...templates,
+    templates: Object.fromEntries(
+      Object.entries(templates.templates).map(([locale, ids]) => [
+        locale,
+        Object.fromEntries(Object.entries(ids ?? {}).filter(([key]) => !OPTIONAL_TEMPLATE_KEYS.has(key))),
+      ]),
+    ),
+  };
+  const tencent = new ProviderSmsGateway(provider, withoutLeader);
+  const tencentLeader = new ProviderSmsGateway(provider, templates);
   const h = await startHarness({
     endpoint: endpoint(),
     tableName: `bench-provider-${args.people}-${Date.now()}`,
@@ -123,6 +146,9 @@ async function main(): Promise<void> {
     await standDown();
     gateway.current = tencent;
     presses.push(await press('tencent'));
+    await standDown();
+    gateway.current = tencentLeader;
+    presses.push(await press('tencentLeader'));
     for (const p of presses)
       progress(
         label,
@@ -140,7 +166,7 @@ async function main(): Promise<void> {
     await fake.stop();
   }
 
-  async function press(via: 'sns' | 'tencent'): Promise<ProviderPress> {
+  async function press(via: ProviderPress['via']): Promise<ProviderPress> {
     await h.settle();
     h.counter.reset();
     const pacedMark = paced.accepts.length;

@@ -723,13 +723,15 @@ function providerSection(results: RunResults): string {
   const parts: string[] = [];
   parts.push(`### Method
 
-One community of 12 grids per size, seeded on a fresh table; level I (all hands) pressed twice
-through the local API: first with SNS-like sending (the paced in-memory gateway of \`switch\`, one
-message a call), then, after a stand-down, through the Tencent Cloud adapter: the official
+One community of 12 grids per size, seeded on a fresh table; level I (all hands) pressed three
+times through the local API, with a stand-down between: first with SNS-like sending (the paced
+in-memory gateway of \`switch\`, one message a call), then twice through the Tencent Cloud adapter,
+once with the deployment's default templates (no leader templates: a leader gets the team's own
+alert) and once with the optional leader templates registered: the official
 \`tencentcloud-sdk-nodejs-sms\` client signing every \`SendSms\` with TC3-HMAC-SHA256 and pointed at
 the fake Tencent provider (local/fake-tencent.ts), which verifies each signature and renders each
-template, behind \`ProviderSmsGateway\`, which puts messages with the same template and parameters
-(a team's alerts) into one call of up to 200 numbers. The consumer hands ${n(s.rate)} messages a second
+template, behind \`ProviderSmsGateway.sendMany\`, which puts the messages of a claimed group that share
+template and parameters (a team's alerts) into one call of up to 200 numbers. The consumer hands ${n(s.rate)} messages a second
 to the gateway (\`PINGJI_SMS_RATE\`), ${n(s.batchSize)} records per stream invocation. "Last alert" is
 from the press to the moment the provider (or the paced gateway) accepted the last alert. Receipts
 are not posted back here, so both presses count only the service's own DynamoDB requests: the
@@ -752,7 +754,11 @@ switch, plan → draftees and sending (read, claim, settle), per drafted person.
         r.presses.map((p) => [
           n(r.people),
           n(p.drafted),
-          p.via === 'sns' ? 'SNS-like (1 a call)' : 'Tencent (fake, SDK)',
+          p.via === 'sns'
+            ? 'SNS-like (1 a call)'
+            : p.via === 'tencent'
+              ? 'Tencent (fake, SDK)'
+              : 'Tencent, leader templates registered',
           p.via === 'sns' ? n(p.alerts) : n(p.apiCalls),
           n(p.apiCallsPerAlert, 4),
           msf(p.timeTo201Ms),
@@ -766,13 +772,14 @@ switch, plan → draftees and sending (read, claim, settle), per drafted person.
   );
   parts.push(`### Reading it
 
-The sender hands the gateway one message at a time, at most 32 in flight per group of 50
-(\`shared/use-cases/dispatch.ts\`), and the gateway waits up to 20 ms for more of the same
-template before calling. So a call can carry at most 32 numbers however large the team, and at
-${n(s.rate)} messages a second a 20 ms window holds about ${n(s.rate / 50)}: calls per alert cannot fall
-below 1/32 ≈ 0.031 with this sender. The 0.02 target (50 or more numbers a call) needs the outbox's
-sender to hand a team's claimed group to the provider as one batch (\`SmsProvider.sendBatch\`
-takes up to 200) instead of 32 single sends.`);
+The sender claims up to 200 queued messages at a time (the gateway's \`batchLimit\`) and hands the
+group to \`ProviderSmsGateway.sendMany\`, which makes one \`SendSms\` per template and parameter set.
+Without leader templates a team's alerts, the leader's included, share every parameter, so calls
+per press come to about the number of claimed groups plus the number of teams (a group spanning two
+teams makes two calls). Registering the leader templates adds one call per team. The pace
+(${n(s.rate)} messages a second) counts a call by its numbers, so the last alert comes no sooner than
+drafted ÷ rate. DynamoDB requests per drafted person fall because groups of 200 are read, claimed
+and settled in fewer, larger requests than groups of 50.`);
   return parts.join('\n\n');
 }
 

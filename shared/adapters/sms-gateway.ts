@@ -28,14 +28,31 @@ export class SmsRejectedError extends Error {
   }
 }
 
+/** A message whose sender died holding it, as the gateway is asked about it. */
+export type SentCheck = OutgoingSms & {
+  /** When the message was first claimed: nothing it could be was sent before. */
+  since: string;
+};
+
 /** The port every SMS leaves through: SNS in AWS, the simulated phone network locally. */
 export interface SmsGateway {
   send(sms: OutgoingSms): Promise<SentSms>;
   /**
-   * Whether a message with this key already left, when the gateway can tell; `unknown` when it
-   * cannot. Used only to settle messages whose sender crashed mid-send.
+   * The most messages one `sendMany` takes; set only by gateways that send many in one call
+   * (the template providers).
    */
-  wasSent(dedupeKey: string): Promise<'yes' | 'no' | 'unknown'>;
+  readonly batchLimit?: number | undefined;
+  /**
+   * Sends many messages, in as few provider calls as the provider allows. One result per message,
+   * in order: what `send` would have answered, or the error it would have thrown.
+   */
+  sendMany?(list: readonly OutgoingSms[]): Promise<(SentSms | Error)[]>;
+  /**
+   * Whether a message with this key already left, when the gateway can tell; `unknown` when it
+   * cannot. Used only to settle messages whose sender crashed mid-send; `check` says where it
+   * was going, what it said and since when it may have left.
+   */
+  wasSent(dedupeKey: string, check?: SentCheck): Promise<'yes' | 'no' | 'unknown'>;
 }
 
 const THROTTLED = new Set([

@@ -123,6 +123,8 @@ export type OutboxMessage = {
   queuedAt: string;
   /** While `sending`: until when the claim holds. */
   leaseUntil?: string | undefined;
+  /** When a sender first claimed it: a crashed send cannot have left before. */
+  claimedAt?: string | undefined;
   sentAt?: string | undefined;
   messageId?: string | undefined;
   error?: string | undefined;

@@ -17,6 +17,7 @@ export const outboxRecord = z.object({
   state: z.enum(OUTBOX_STATES),
   queuedAt: z.string(),
   leaseUntil: z.string().optional(),
+  claimedAt: z.string().optional(),
   sentAt: z.string().optional(),
   messageId: z.string().optional(),
   error: z.string().optional(),
@@ -176,7 +177,7 @@ export class DynamoOutbox implements Outbox {
           Update: {
             ...base,
             UpdateExpression:
-              'SET outbox.#m.#s = :sending, outbox.#m.leaseUntil = :lease ADD outbox.#m.attempts :one',
+              'SET outbox.#m.#s = :sending, outbox.#m.leaseUntil = :lease, outbox.#m.claimedAt = if_not_exists(outbox.#m.claimedAt, :now) ADD outbox.#m.attempts :one',
             ConditionExpression:
               'outbox.#m.#s = :queued OR (outbox.#m.#s = :sending AND outbox.#m.leaseUntil < :now)',
             ExpressionAttributeValues: {

@@ -2,19 +2,22 @@ import pMap from 'p-map';
 import pThrottle from 'p-throttle';
 import type { Clock } from '../adapters/clock';
 import { backoff } from '../adapters/dynamo';
-import { type SmsGateway, SmsRejectedError, SmsThrottledError } from '../adapters/sms-gateway';
+import type { OutgoingSms, SentSms, SmsGateway } from '../adapters/sms-gateway';
 import { chunk } from '../adapters/transaction';
-import type { MessageKind, OutboxMessage } from '../domain/activation';
+import type { MessageKind } from '../domain/activation';
 import { logger } from '../observability';
 import type { ItemKey } from '../table';
 import {
-  dedupeKeyOf,
-  type MessageRef,
-  type Outbox,
-  type OutboxHolder,
-  type Settlement,
-  type TeamRef,
-} from './port';
+  answered,
+  byItem,
+  deliverInRounds,
+  type Outcome,
+  outgoingOf,
+  requeuedOutcome,
+  settledBeforeSending,
+  type Work,
+} from './delivery';
+import { dedupeKeyOf, type MessageRef, type Outbox, type OutboxHolder } from './port';
 
 export type SenderPorts = {
   outbox: Outbox;
@@ -26,7 +29,10 @@ export type SenderPorts = {
   leaseSeconds?: number | undefined;
   /** Tries per message while the gateway says it is busy. */
   maxAttempts?: number | undefined;
-  /** Messages claimed, sent and settled together. */
+  /**
+   * Messages claimed, sent and settled together: 50, or as many as one call of a gateway that
+   * sends many at once takes.
+   */
   groupSize?: number | undefined;
 };
 
@@ -41,20 +47,14 @@ export const CALL_OUT_KINDS: ReadonlySet<MessageKind> = new Set(['alert', 'remin
 /** Groups of queued messages read from the table at a time, ahead of sending them. */
 const READ_AHEAD_GROUPS = 8;
 
-/** A queued message, ready to be claimed, with where it goes. */
-type Work = MessageRef & {
-  message: OutboxMessage;
-  phone: string;
-  team?: TeamRef | undefined;
-  firstAlert: boolean;
-  /** Claimed by a sender that never settled it: ask the gateway before sending again. */
-  reconcile: boolean;
-  /** A call-out whose activation has closed: settled as sent if it had left, else cancelled. */
-  closed: boolean;
-  index: number;
+/** How a gateway is sent through: group size, lease and pace, one message or many a call. */
+type Mode = {
+  batchLimit: number | undefined;
+  groupSize: number;
+  leaseMs: number;
+  settleBudgetMs: number;
+  sendMany: (list: readonly OutgoingSms[]) => Promise<(SentSms | Error)[]>;
 };
-
-type Outcome = { work: Work; settlement: Settlement };
 
 /** What one item's outbox asks of the sender now. */
 type ItemWork = { work: Work[]; cancel: MessageRef[]; held: boolean };
@@ -102,18 +102,6 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/** Messages of one item stay in the order they were queued; different items go in parallel. */
-function byItem(work: readonly Work[]): Work[][] {
-  const lists = new Map<string, Work[]>();
-  for (const w of work) {
-    const id = `${w.key.pk}|${w.key.sk}`;
-    const list = lists.get(id);
-    if (list) list.push(w);
-    else lists.set(id, [w]);
-  }
-  return [...lists.values()];
-}
-
 /**
  * The rate-limited sender. For a batch of stream records showing waiting messages it reads the
  * current items, claims a group of messages under a lease, hands them to the gateway at the
@@ -122,23 +110,49 @@ function byItem(work: readonly Work[]): Work[][] {
  */
 export function makeSender(ports: SenderPorts) {
   const { outbox, sms, clock } = ports;
-  const groupSize = ports.groupSize ?? 50;
   const maxAttempts = ports.maxAttempts ?? 6;
-  // A claim must outlast the time one group takes to send at the configured rate.
-  const leaseMs = Math.max(
-    (ports.leaseSeconds ?? 60) * 1000,
-    ((2 * groupSize) / Math.max(ports.rate, 0.001)) * 1000 + 2_000,
-  );
-  // Time kept to settle what is in flight before the invocation ends.
-  const settleBudgetMs = ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000;
   // Spread sends evenly: small slots of a twentieth of a second rather than one burst a second.
   const perSlot = Math.max(1, Math.ceil(ports.rate / 20));
   const paced = pThrottle({
     limit: perSlot,
     interval: Math.max(1, Math.round((1000 * perSlot) / ports.rate)),
-  })((to: string, body: string, dedupeKey: string, template: unknown) =>
-    sms.send({ to, body, dedupeKey, template }),
-  );
+  })((sent: OutgoingSms) => sms.send(sent));
+  const modes = new Map<number | undefined, Mode>();
+
+  /**
+   * How this gateway is sent through, as it says now: one message a call, or `batchLimit` a call.
+   * Group size, lease and pace follow from it.
+   */
+  function currentMode(): Mode {
+    const batchLimit = sms.sendMany ? Math.max(1, sms.batchLimit ?? 50) : undefined;
+    const known = modes.get(batchLimit);
+    if (known) return known;
+    const groupSize = ports.groupSize ?? batchLimit ?? 50;
+    // A call of many messages weighs as many messages: the rate holds per message, not per call.
+    const batchSlot = Math.max(perSlot, batchLimit ?? 1);
+    const mode: Mode = {
+      batchLimit,
+      groupSize,
+      // A claim must outlast the time one group takes to send at the configured rate.
+      leaseMs: Math.max(
+        (ports.leaseSeconds ?? 60) * 1000,
+        ((2 * groupSize) / Math.max(ports.rate, 0.001)) * 1000 + 2_000,
+      ),
+      // Time kept to settle what is in flight before the invocation ends.
+      settleBudgetMs: ((groupSize * 2) / Math.max(1, ports.rate)) * 1000 + 5_000,
+      sendMany: pThrottle({
+        limit: batchSlot,
+        interval: Math.max(1, Math.round((1000 * batchSlot) / ports.rate)),
+        weight: (list: readonly OutgoingSms[]) => Math.min(batchSlot, Math.max(1, list.length)),
+      })((list: readonly OutgoingSms[]) =>
+        sms.sendMany ? sms.sendMany(list) : Promise.all(list.map((one) => sms.send(one))),
+      ),
+    };
+    modes.set(batchLimit, mode);
+    return mode;
+  }
+  const wasSent = (dedupeKey: string, check: OutgoingSms & { since: string }) =>
+    sms.wasSent(dedupeKey, check);
 
   /** Step 1: read the items behind some candidates; cancel what may no longer go; return the rest. */
   async function readWork(
@@ -163,63 +177,50 @@ export function makeSender(ports: SenderPorts) {
   }
 
   /** Step 2: claim a group; what another sender holds is left to it. */
-  async function claim(group: readonly Work[]): Promise<Work[]> {
+  async function claim(group: readonly Work[], mode: Mode): Promise<Work[]> {
     const at = clock.now();
-    const lease = new Date(at.getTime() + leaseMs).toISOString();
+    const lease = new Date(at.getTime() + mode.leaseMs).toISOString();
     const lost = await outbox.claim(group, lease, at.toISOString());
     const taken = new Set(lost.map((m) => dedupeKeyOf(m.key, m.messageKey)));
     return group.filter((w) => !taken.has(dedupeKeyOf(w.key, w.messageKey)));
   }
 
-  /** Step 3a: a message claimed by a sender that died may have left already; the gateway knows. */
-  async function reconciled(work: Work, dedupeKey: string): Promise<Settlement | undefined> {
-    if (!work.reconcile || (await sms.wasSent(dedupeKey)) !== 'yes') return undefined;
-    return {
-      key: work.key,
-      messageKey: work.messageKey,
-      team: work.team,
-      action: 'sent',
-      sentAt: clock.now().toISOString(),
-      messageId: 'reconciled',
-      delivered: false,
-      firstAlert: work.firstAlert,
-    };
-  }
-
-  /** Step 3b: hand one message to the gateway, retrying while it is busy. */
+  /** Step 3a: hand one message to the gateway, retrying while it is busy. */
   async function deliver(work: Work): Promise<Outcome> {
-    const dedupeKey = dedupeKeyOf(work.key, work.messageKey);
-    const ref = { key: work.key, messageKey: work.messageKey, team: work.team };
-    const done = (settlement: Settlement): Outcome => ({ work, settlement });
-    const already = await reconciled(work, dedupeKey);
-    if (already) return done(already);
-    if (work.closed) return done({ ...ref, action: 'cancel' });
-    if (!work.phone)
-      return done({ ...ref, action: 'failed', error: 'no phone number', firstAlert: work.firstAlert });
+    const before = await settledBeforeSending(work, wasSent, clock);
+    if (before) return before;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      let answer: Awaited<ReturnType<typeof sms.send>> | Error;
       try {
-        const result = await paced(work.phone, work.message.body, dedupeKey, work.message.template);
-        return done({
-          ...ref,
-          action: 'sent',
-          sentAt: clock.now().toISOString(),
-          messageId: result.messageId,
-          delivered: result.delivered === true,
-          firstAlert: work.firstAlert,
-        });
+        answer = await paced(outgoingOf(work));
       } catch (error) {
-        if (error instanceof SmsRejectedError)
-          return done({ ...ref, action: 'failed', error: error.reason, firstAlert: work.firstAlert });
-        if (!(error instanceof SmsThrottledError)) logger.warn('sms gateway error; retrying', { error });
-        await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 50, 5_000)));
+        answer = error instanceof Error ? error : new Error(String(error));
       }
+      const outcome = answered(work, answer, clock);
+      if (outcome) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 50, 5_000)));
     }
     // Still refused after every try: put it back; the record is retried later.
-    return done({ ...ref, action: 'requeue' });
+    return requeuedOutcome(work);
+  }
+
+  /** Step 3b: deliver a claimed group through a gateway that takes many messages per call. */
+  async function deliverMany(claimed: readonly Work[], mode: Mode, limit: number): Promise<Outcome[]> {
+    const checked = await pMap(claimed, (w) => settledBeforeSending(w, wasSent, clock), { concurrency: 32 });
+    const done = checked.flatMap((o) => (o ? [o] : []));
+    const toSend = claimed.filter((_, i) => !checked[i]);
+    const rounds = await deliverInRounds(byItem(toSend), {
+      clock,
+      sendMany: mode.sendMany,
+      batchLimit: limit,
+      maxAttempts,
+    });
+    return [...done, ...rounds];
   }
 
   /** Step 3: deliver a claimed group, one item's messages in order, items in parallel. */
-  async function deliverGroup(claimed: readonly Work[]): Promise<Outcome[]> {
+  async function deliverGroup(claimed: readonly Work[], mode: Mode): Promise<Outcome[]> {
+    if (mode.batchLimit !== undefined) return deliverMany(claimed, mode, mode.batchLimit);
     const lists = await pMap(
       byItem(claimed),
       async (list) => {
@@ -252,7 +253,12 @@ export function makeSender(ports: SenderPorts) {
    * once, the rest a window at a time while earlier groups go out. Candidates are in record
    * order, so the groups stay in it too.
    */
-  function groupsOf(candidates: readonly Candidate[], stats: SendStats, hold: (index: number) => void) {
+  function groupsOf(
+    candidates: readonly Candidate[],
+    stats: SendStats,
+    hold: (index: number) => void,
+    { groupSize }: Mode,
+  ) {
     const headSize = groupSize * 2;
     const windows = chunk(candidates.slice(headSize), groupSize * READ_AHEAD_GROUPS);
     const groups: Work[][] = [];
@@ -310,13 +316,14 @@ export function makeSender(ports: SenderPorts) {
       const hold = (index: number) => {
         failedAt = failedAt === undefined ? index : Math.min(failedAt, index);
       };
-      const groups = groupsOf(candidates, stats, hold);
+      const mode = currentMode();
+      const groups = groupsOf(candidates, stats, hold, mode);
       await groups.start();
       let settling: Promise<void> = Promise.resolve();
       // The first read window starts once the first group is claimed (not sooner: the first
       // claim would wait behind it).
       const first = await groups.at(0);
-      let nextClaim: Promise<Work[]> | undefined = first ? quiet(claim(first)) : undefined;
+      let nextClaim: Promise<Work[]> | undefined = first ? quiet(claim(first, mode)) : undefined;
       try {
         for (let g = 0; nextClaim; g++) {
           const claimed = await nextClaim;
@@ -324,9 +331,9 @@ export function makeSender(ports: SenderPorts) {
           if (groups.readAfter(g) <= READ_AHEAD_GROUPS / 2) groups.readAhead();
           // Claim the next group while this one goes out, if there is time to settle it.
           const next = await groups.at(g + 1);
-          nextClaim = next && remainingMs() > settleBudgetMs ? quiet(claim(next)) : undefined;
+          nextClaim = next && remainingMs() > mode.settleBudgetMs ? quiet(claim(next, mode)) : undefined;
           if (!nextClaim && next) hold(next[0]?.index ?? 0);
-          const outcomes = await deliverGroup(claimed);
+          const outcomes = await deliverGroup(claimed, mode);
           await settling;
           settling = quiet(settle(outcomes, stats, hold));
         }

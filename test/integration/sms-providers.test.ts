@@ -172,4 +172,76 @@ describe.each(['tencent', 'aliyun'] as const)('%s through its official SDK again
       }),
     ).rejects.toBeInstanceOf(SmsThrottledError);
   });
+
+  it('sends a claimed group in one call per content, and answers each message in order', async () => {
+    const { fake, provider, inbox } = await setUp(kind);
+    fake.failures.refuse.add(phones[1] ?? '');
+    const gateway = new ProviderSmsGateway(provider, templates);
+    const leaderless = { ...alert, teamName: '四网格' };
+    const list = [...phones, phones[0] ?? ''].map((to, i) => ({
+      to,
+      body: '',
+      dedupeKey: `d${i}`,
+      template: { message: i === 2 ? leaderless : alert, locale: 'zh' as const },
+    }));
+
+    const results = await gateway.sendMany(list);
+
+    expect(results.map((r) => (r instanceof Error ? r.constructor.name : 'sent'))).toEqual([
+      'sent',
+      'SmsRejectedError',
+      'sent',
+      'sent',
+    ]);
+    // One call for 三网格 (the repeated number in a later one), one for 四网格; Alibaba sends a
+    // refused call again number by number.
+    expect(fake.apiCalls).toBe(kind === 'tencent' ? 3 : 5);
+    expect(inbox.filter((m) => m.to === phones[0])).toHaveLength(2);
+  });
+
+  it('tells whether a send whose answer never came reached the number, by the content and the claim time', async () => {
+    const { fake, provider, inbox } = await setUp(kind, credentials.secret, 300);
+    const gateway = new ProviderSmsGateway(provider, templates);
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const sms = (to: string, i: number) => ({
+      to,
+      body: '',
+      dedupeKey: `d${i}`,
+      template: { message: alert, locale: 'zh' as const },
+    });
+    fake.failures.crashCalls = 1;
+
+    const results = await gateway.sendMany(phones.slice(0, 2).map(sms));
+
+    expect(results.every((r) => r instanceof SmsThrottledError)).toBe(true);
+    expect(inbox.map((m) => m.to)).toEqual(phones.slice(0, 2));
+    const asked = await Promise.all(
+      phones.map((to, i) => gateway.wasSent(`d${i}`, { ...sms(to, i), since })),
+    );
+    expect(asked).toEqual(['yes', 'yes', 'unknown']);
+    // Other content, or a claim after the send, is not this message.
+    const other = {
+      ...sms(phones[0] ?? '', 0),
+      template: { message: { ...alert, teamName: '五网格' }, locale: 'zh' as const },
+    };
+    expect(await gateway.wasSent('d0', { ...other, since })).toBe('unknown');
+    const later = new Date(Date.now() + 5_000).toISOString();
+    expect(await gateway.wasSent('d0', { ...sms(phones[0] ?? '', 0), since: later })).toBe('unknown');
+    expect(fake.statusQueries).toBeGreaterThanOrEqual(5);
+    expect(fake.badSignatures).toBe(0);
+  });
+
+  it('answers unknown when the status query fails, so the message is sent again', async () => {
+    const { fake, provider } = await setUp(kind, 'not-the-secret');
+    const gateway = new ProviderSmsGateway(provider, templates);
+    const check = {
+      to: phones[0] ?? '',
+      body: '',
+      dedupeKey: 'd0',
+      template: { message: alert, locale: 'zh' as const },
+      since: new Date(Date.now() - 1_000).toISOString(),
+    };
+    expect(await gateway.wasSent('d0', check)).toBe('unknown');
+    expect(fake.badSignatures).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -80,6 +80,23 @@ const beijing = (text: string | undefined) => {
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 };
 
+/** QuerySendDetails answers at most 50 records a page; a number has few messages a day. */
+const DETAIL_PAGE_SIZE = 50;
+const MAX_DETAIL_PAGES = 4;
+
+/** The Beijing dates (`yyyyMMdd`) from one instant to another, at most a week as the API keeps. */
+function beijingDays(from: Date, to: Date): string[] {
+  const day = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const days: string[] = [];
+  const start = Math.max(from.getTime(), to.getTime() - 7 * 86_400_000);
+  for (let t = start; days.length < 8; t += 86_400_000) {
+    const d = day(t);
+    if (!days.includes(d)) days.push(d);
+    if (d === day(to.getTime())) break;
+  }
+  return days;
+}
+
 /** What a darabonba error says: its code and message. A timeout or a lost connection has no code. */
 function errorCode(error: unknown): { code: string; message: string } {
   if (typeof error !== 'object' || error === null) return { code: '', message: '' };
@@ -160,6 +177,37 @@ export class AliyunSmsProvider implements SmsProvider {
       const { code, message } = errorCode(error);
       throw new ProviderCallError(classifyAliyun(code, message));
     }
+  }
+
+  /**
+   * Asks Alibaba which messages went to this number on each Beijing day since `since` (its send
+   * records carry the call's `OutId`). A failed query is an error: the caller sends again.
+   */
+  async sentSince(phone: string, context: string, since: Date): Promise<boolean> {
+    const client = await this.connect();
+    for (const day of beijingDays(since, new Date())) {
+      for (let page = 1; page <= MAX_DETAIL_PAGES; page++) {
+        const response = await client.querySendDetails(
+          new Dysmsapi.QuerySendDetailsRequest({
+            phoneNumber: domestic(phone),
+            sendDate: day,
+            pageSize: DETAIL_PAGE_SIZE,
+            currentPage: page,
+          }),
+        );
+        const body = response.body;
+        if (body?.code !== 'OK')
+          throw new ProviderCallError(classifyAliyun(body?.code ?? '', body?.message ?? ''));
+        const details = body.smsSendDetailDTOs?.smsSendDetailDTO ?? [];
+        const match = details.some((d) => {
+          const at = beijing(d.sendDate);
+          return d.outId === context && (at === undefined || Date.parse(at) >= since.getTime() - 1_000);
+        });
+        if (match) return true;
+        if (details.length < DETAIL_PAGE_SIZE) break;
+      }
+    }
+    return false;
   }
 
   parseReceipts(body: unknown): Receipt[] {

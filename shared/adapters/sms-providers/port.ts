@@ -80,6 +80,11 @@ export interface SmsProvider {
   /** The longest value one template variable may have, in characters. */
   readonly variableLimit: number;
   sendBatch(batch: ProviderBatch): Promise<RecipientResult[]>;
+  /**
+   * Whether the provider took a message with this context for this number at or after `since`:
+   * true when its records show one, false when they show none, undefined when it cannot be asked.
+   */
+  sentSince?(phone: string, context: string, since: Date): Promise<boolean | undefined>;
   parseReceipts(body: unknown): Receipt[];
   parseReplies(body: unknown): ProviderReply[];
   /** The body that tells the provider its callback was taken. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { logger } from '../../observability';
 import {
   type OutgoingSms,
+  type SentCheck,
   type SentSms,
   type SmsGateway,
   SmsRejectedError,
@@ -33,6 +34,19 @@ type Pending = {
   timer?: NodeJS.Timeout;
 };
 
+/**
+ * What the provider carries back for a message (Tencent `SessionContext`, Alibaba `OutId`): the
+ * same for the same content, so that a number's record shows whether this content reached it.
+ */
+export const contentContext = (templateId: string, params: readonly string[]) =>
+  `pingji:${createHash('sha256')
+    .update(`${templateId}\n${JSON.stringify(params)}`)
+    .digest('hex')
+    .slice(0, 16)}`;
+
+/** Tencent takes mainland and international numbers in separate calls. */
+const familyOf = (phone: string) => (phone.startsWith('+86') ? 'cn' : 'intl');
+
 /** The reason recorded on a message the provider would not take for this number. */
 export const failureReason = (f: ProviderFailure) => `${f.kind}: ${f.reason}`;
 
@@ -63,36 +77,76 @@ function errorOf(failure: ProviderFailure): Error {
   }
 }
 
+type Resolved = ReturnType<typeof resolveTemplate>;
+
 /**
- * The sender's gateway over a template provider. Messages that share a template and every
- * parameter (a team's alerts) and are handed over within `lingerMs` of each other leave in one
- * provider call, up to the provider's batch size; each caller still hears about its own number.
+ * The sender's gateway over a template provider. `sendMany` puts messages that share a template
+ * and every parameter (a team's alerts) in one provider call, up to the provider's batch size;
+ * `send` does the same for single messages handed over within `lingerMs` of each other. Each
+ * message still hears about its own number.
  */
 export class ProviderSmsGateway implements SmsGateway {
   private readonly pending = new Map<string, Pending>();
+  readonly batchLimit: number;
 
   constructor(
     private readonly provider: SmsProvider,
     private readonly templates: TemplateConfig,
     private readonly options: { lingerMs?: number } = {},
-  ) {}
+  ) {
+    // Claimed groups stay small enough to settle well inside a lease, whatever a call could carry.
+    this.batchLimit = Math.min(200, provider.maxBatch);
+  }
+
+  /** The template and parameters of a message, or why it cannot be sent. */
+  private resolve(sms: OutgoingSms): Resolved | Error {
+    const parsed = templatedSchema.safeParse(sms.template);
+    if (!parsed.success)
+      return new SmsRejectedError('no template', 'refused: the message has no registered template');
+    try {
+      return resolveTemplate(this.templates, parsed.data, this.provider.variableLimit);
+    } catch (error) {
+      return new SmsConfigurationError(error instanceof Error ? error.message : 'no template');
+    }
+  }
+
+  async sendMany(list: readonly OutgoingSms[]): Promise<(SentSms | Error)[]> {
+    const out: (SentSms | Error | undefined)[] = list.map(() => undefined);
+    const groups = new Map<string, { resolved: Resolved; waiting: Waiting[] }>();
+    list.forEach((sms, i) => {
+      const resolved = this.resolve(sms);
+      if (resolved instanceof Error) {
+        out[i] = resolved;
+        return;
+      }
+      const key = `${resolved.templateId}|${JSON.stringify(resolved.params)}|${familyOf(sms.to)}`;
+      const group = groups.get(key) ?? { resolved, waiting: [] };
+      groups.set(key, group);
+      group.waiting.push({
+        sms,
+        resolve: (sent) => {
+          out[i] = sent;
+        },
+        reject: (error) => {
+          out[i] = error instanceof Error ? error : new Error(String(error));
+        },
+      });
+    });
+    // Different contents go in parallel; one content's calls one after the other, so that a number
+    // listed twice gets its second message after the first.
+    await Promise.all(
+      [...groups.values()].map(async ({ resolved, waiting }) => {
+        for (const call of callsOf(waiting, this.provider.maxBatch))
+          await this.sendGroup({ ...resolved, waiting: call });
+      }),
+    );
+    return out.map((o) => o ?? new SmsThrottledError('no answer'));
+  }
 
   send(sms: OutgoingSms): Promise<SentSms> {
-    const parsed = templatedSchema.safeParse(sms.template);
-    if (!parsed.success) {
-      return Promise.reject(
-        new SmsRejectedError('no template', 'refused: the message has no registered template'),
-      );
-    }
-    let resolved: ReturnType<typeof resolveTemplate>;
-    try {
-      resolved = resolveTemplate(this.templates, parsed.data, this.provider.variableLimit);
-    } catch (error) {
-      return Promise.reject(
-        new SmsConfigurationError(error instanceof Error ? error.message : 'no template'),
-      );
-    }
-    const key = `${resolved.templateId}|${JSON.stringify(resolved.params)}`;
+    const resolved = this.resolve(sms);
+    if (resolved instanceof Error) return Promise.reject(resolved);
+    const key = `${resolved.templateId}|${JSON.stringify(resolved.params)}|${familyOf(sms.to)}`;
     return new Promise<SentSms>((resolve, reject) => {
       let group = this.pending.get(key);
       if (!group) {
@@ -125,17 +179,13 @@ export class ProviderSmsGateway implements SmsGateway {
     }
     const waiting = [...byPhone.values()];
     for (const w of later) w.reject(new SmsThrottledError('same number twice in one batch'));
-    const context = createHash('sha256')
-      .update(waiting.map((w) => w.sms.dedupeKey).join('\n'))
-      .digest('hex')
-      .slice(0, 32);
     try {
       const results = await this.provider.sendBatch({
         templateId: group.templateId,
         names: group.names,
         params: group.params,
         recipients: waiting.map((w) => ({ phone: w.sms.to, dedupeKey: w.sms.dedupeKey })),
-        context: `pingji:${context}`,
+        context: contentContext(group.templateId, group.params),
       });
       for (const w of waiting)
         settle(
@@ -155,8 +205,43 @@ export class ProviderSmsGateway implements SmsGateway {
     }
   }
 
-  async wasSent(): Promise<'unknown'> {
-    // Neither provider can be asked by our key; their receipts settle it instead.
-    return 'unknown';
+  /**
+   * A message whose sender died mid-send left if the provider's records show this content reaching
+   * this number since it was claimed. Without such a record it is sent again: at least once.
+   */
+  async wasSent(_dedupeKey: string, check?: SentCheck): Promise<'yes' | 'unknown'> {
+    if (!check || !this.provider.sentSince) return 'unknown';
+    const resolved = this.resolve(check);
+    const since = new Date(check.since);
+    if (resolved instanceof Error || Number.isNaN(since.getTime())) return 'unknown';
+    try {
+      const found = await this.provider.sentSince(
+        check.to,
+        contentContext(resolved.templateId, resolved.params),
+        since,
+      );
+      return found === true ? 'yes' : 'unknown';
+    } catch (error) {
+      logger.warn('sms provider status could not be read; sending again', { error });
+      return 'unknown';
+    }
   }
+}
+
+/**
+ * Splits one content's messages into provider calls of at most `max` numbers; the same number
+ * twice goes in a later call, since one call would give it one message.
+ */
+function callsOf(waiting: readonly Waiting[], max: number): Waiting[][] {
+  const calls: { phones: Set<string>; list: Waiting[] }[] = [];
+  for (const w of waiting) {
+    let call = calls.find((c) => c.list.length < max && !c.phones.has(w.sms.to));
+    if (!call) {
+      call = { phones: new Set(), list: [] };
+      calls.push(call);
+    }
+    call.phones.add(w.sms.to);
+    call.list.push(w);
+  }
+  return calls.map((c) => c.list);
 }

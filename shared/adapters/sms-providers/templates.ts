@@ -125,8 +125,16 @@ export const TEMPLATE_TEXTS: Readonly<Record<string, Definition>> = {
   ...WHISTLE,
 };
 
-/** Every template key: each must have an id for every locale a deployment sends in. */
+/** Every template key: each must have an id for every locale a deployment sends in, but the optional. */
 export const TEMPLATE_KEYS: readonly string[] = Object.keys(TEMPLATE_TEXTS);
+
+/**
+ * A leader's own alert is optional: without it the leader gets the team's alert, which names them
+ * as leader, so the whole team shares one provider call. Registering it costs a call per team.
+ */
+export const OPTIONAL_TEMPLATE_KEYS: ReadonlySet<string> = new Set(
+  ['alertLeader', 'alertBackfillLeader'].flatMap((k) => [k, `${k}Drill`]),
+);
 
 /** The variables of a template, in the order they appear in its text (the provider's order). */
 export function templateVars(key: string, locale: Locale): TemplateVar[] {
@@ -337,8 +345,8 @@ export const templateConfigSchema = z.object({
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
 
 /**
- * Reads `PINGJI_SMS_TEMPLATES` (JSON) and checks that every message kind has a template id in
- * every configured locale, and Chinese at least. A gap fails the start, naming the kind.
+ * Reads `PINGJI_SMS_TEMPLATES` (JSON) and checks that every message kind but the optional ones has
+ * a template id in every configured locale, and Chinese at least. A gap fails the start, naming it.
  */
 export function parseTemplateConfig(raw: string | undefined): TemplateConfig {
   if (!raw) throw new Error('invalid configuration: PINGJI_SMS_TEMPLATES is required for this provider');
@@ -359,7 +367,7 @@ export function parseTemplateConfig(raw: string | undefined): TemplateConfig {
   for (const locale of LOCALES) {
     const ids = config.templates[locale];
     if (!ids) continue;
-    const missing = TEMPLATE_KEYS.filter((k) => !ids[k]);
+    const missing = TEMPLATE_KEYS.filter((k) => !ids[k] && !OPTIONAL_TEMPLATE_KEYS.has(k));
     if (missing.length)
       throw new Error(
         `invalid configuration: PINGJI_SMS_TEMPLATES has no ${locale} template id for ${missing.join(', ')}`,
@@ -413,7 +421,8 @@ export type ResolvedTemplate = { templateId: string; names: TemplateVar[]; param
 
 /**
  * The registered template and parameters for a message. A locale without templates falls back
- * to Chinese. Every value is cleaned and cut to the provider's per-variable limit.
+ * to Chinese; a leader without a leader template gets the team's. Every value is cleaned and cut
+ * to the provider's per-variable limit.
  */
 export function resolveTemplate(
   config: TemplateConfig,
@@ -421,8 +430,10 @@ export function resolveTemplate(
   variableLimit: number,
 ): ResolvedTemplate {
   const use: Locale = config.templates[locale] ? locale : 'zh';
-  const { key, values } = templateOf(message, use);
-  const templateId = config.templates[use]?.[key];
+  const { key: wanted, values } = templateOf(message, use);
+  const ids = config.templates[use];
+  const key = OPTIONAL_TEMPLATE_KEYS.has(wanted) && !ids?.[wanted] ? wanted.replace('Leader', '') : wanted;
+  const templateId = ids?.[key];
   if (!templateId) throw new Error(`no registered template for ${key} (${use})`);
   const names = templateVars(key, use);
   const params = names.map((n) => variableValue(values[n] ?? '', variableLimit));
@@ -432,18 +443,4 @@ export function resolveTemplate(
 /** A template's text with its values filled in, as the phone shows it after the signature. */
 export function fillTemplate(text: string, names: readonly string[], params: readonly string[]): string {
   return text.replace(/\{(\w+)\}/g, (_, name: string) => params[names.indexOf(name)] ?? '');
-}
-
-/** The text of the template a key names, as registered with Tencent: `{1}`, `{2}`… by position. */
-export function tencentText(key: string, locale: Locale): string {
-  const names: readonly string[] = templateVars(key, locale);
-  return (TEMPLATE_TEXTS[key]?.[locale] ?? '').replace(
-    /\{(\w+)\}/g,
-    (_, n: string) => `{${names.indexOf(n) + 1}}`,
-  );
-}
-
-/** The text of the template a key names, as registered with Alibaba: `${name}`. */
-export function aliyunText(key: string, locale: Locale): string {
-  return (TEMPLATE_TEXTS[key]?.[locale] ?? '').replace(/\{(\w+)\}/g, (_, n: string) => `\${${n}}`);
 }

@@ -147,6 +147,23 @@ export class TencentSmsProvider implements SmsProvider {
     });
   }
 
+  /**
+   * Asks Tencent which messages reached this number since `since` (its status records, which carry
+   * the call's `SessionContext`). Only messages whose carrier receipt has come in are listed.
+   */
+  async sentSince(phone: string, context: string, since: Date): Promise<boolean> {
+    const client = await this.connect();
+    const response = await client.PullSmsSendStatusByPhoneNumber({
+      PhoneNumber: phone,
+      SmsSdkAppId: this.settings.smsSdkAppId,
+      BeginTime: Math.floor(since.getTime() / 1000),
+      EndTime: Math.ceil(Date.now() / 1000),
+      Offset: 0,
+      Limit: 100,
+    });
+    return (response.PullSmsSendStatusSet ?? []).some((s) => s.SessionContext === context);
+  }
+
   parseReceipts(body: unknown): Receipt[] {
     return statusCallback.parse(body).map((s) => ({
       phone: international(s.nationcode, s.mobile),

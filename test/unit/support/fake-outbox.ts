@@ -48,7 +48,12 @@ export class FakeOutbox implements Outbox {
     return messages.filter((ref) => {
       const m = this.entry(ref)?.message;
       if (!m || (m.state !== 'queued' && !(m.state === 'sending' && (m.leaseUntil ?? '') < now))) return true;
-      Object.assign(m, { state: 'sending', leaseUntil, attempts: m.attempts + 1 });
+      Object.assign(m, {
+        state: 'sending',
+        leaseUntil,
+        claimedAt: m.claimedAt ?? now,
+        attempts: m.attempts + 1,
+      });
       return false;
     });
   }

@@ -2,15 +2,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { AliyunSmsProvider, classifyAliyun } from '../../../../shared/adapters/sms-providers/aliyun';
+import { aliyunText, tencentText } from '../../../../shared/adapters/sms-providers/registration-texts';
 import { secretReader, templateProvider } from '../../../../shared/adapters/sms-providers/settings';
 import {
-  aliyunText,
   parseTemplateConfig,
   resolveTemplate,
   TEMPLATE_KEYS,
   TEMPLATE_TEXTS,
   templatesFromContext,
-  tencentText,
   variableValue,
 } from '../../../../shared/adapters/sms-providers/templates';
 import { classifyTencent, TencentSmsProvider } from '../../../../shared/adapters/sms-providers/tencent';
@@ -66,6 +65,45 @@ describe('registered templates', () => {
     expect(() =>
       parseTemplateConfig(JSON.stringify({ signName: '【平急】', templates: { zh: allIds } })),
     ).toThrow(/signName/);
+  });
+
+  it("gives a leader the team's alert when the deployment registers no leader template", () => {
+    const {
+      alertLeader: _,
+      alertBackfillLeader: __,
+      alertLeaderDrill: ___,
+      alertBackfillLeaderDrill: ____,
+      ...rest
+    } = allIds;
+    const config = parseTemplateConfig(JSON.stringify({ signName: '平急', templates: { zh: rest } }));
+    const team = {
+      type: 'alert' as const,
+      drill: false,
+      communityName: '幸福里',
+      kind: 'flood' as const,
+      level: 'I' as const,
+      teamName: '三网格',
+      leaderName: '王建国',
+      musterPoint: '东门',
+    };
+    const member = resolveTemplate(config, { message: { ...team, isLeader: false }, locale: 'zh' }, 6);
+    const leader = resolveTemplate(config, { message: { ...team, isLeader: true }, locale: 'zh' }, 6);
+    expect(leader).toEqual(member);
+    expect(leader.templateId).toBe(allIds.alert);
+    const backfilled = { ...team, isLeader: true, backfill: true, drill: true };
+    expect(resolveTemplate(config, { message: backfilled, locale: 'zh' }, 6).templateId).toBe(
+      allIds.alertBackfillDrill,
+    );
+    // Registered, the leader's own template is used, and it does not name a leader.
+    const own = parseTemplateConfig(JSON.stringify({ signName: '平急', templates: { zh: allIds } }));
+    const registered = resolveTemplate(own, { message: { ...team, isLeader: true }, locale: 'zh' }, 6);
+    expect(registered.templateId).toBe(allIds.alertLeader);
+    expect(registered.names).not.toContain('leader');
+    // Only the leader templates are optional.
+    const { alert: _____, ...noAlert } = rest;
+    expect(() =>
+      parseTemplateConfig(JSON.stringify({ signName: '平急', templates: { zh: noAlert } })),
+    ).toThrow(/zh template id for alert$/);
   });
 
   it('gives the parameters in the order of the registered text, cut to the provider limit', () => {

@@ -144,8 +144,12 @@ describe('the planning pages in a real browser: scheduled drills and rankings', 
     await page.getByRole('tab', { name: '周排名' }).click();
     await eventually(() => page.locator('.ranking-table').last().locator('tbody tr').count()).toBe(4);
     // Places one to three stand out, tied places included, and no other place does.
-    const places = await page.locator('.ranking-table td.rank').allTextContents();
-    const podium = await page.locator('.ranking-table td.rank.podium').allTextContents();
+    const standing = async () => ({
+      places: await page.locator('.ranking-table td.rank').allTextContents(),
+      podium: await page.locator('.ranking-table td.rank.podium').allTextContents(),
+    });
+    await page.waitForFunction(() => document.querySelectorAll('.ranking-table td.rank.podium').length > 0);
+    const { places, podium } = await standing();
     expect(podium.length).toBeGreaterThan(0);
     expect(podium).toEqual(places.filter((p) => Number(p) <= 3));
     await page.screenshot({ path: join(SHOTS, 'planning-rankings.png'), fullPage: true });

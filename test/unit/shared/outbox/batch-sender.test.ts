@@ -1,10 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
-import { DynamoDrafteeRepository } from '../../../../shared/adapters/draftee-repository';
-import type { Item } from '../../../../shared/adapters/dynamo';
-import { DynamoMemberRepository } from '../../../../shared/adapters/member-repository';
 import {
   type OutgoingSms,
   type SentCheck,
@@ -14,20 +8,17 @@ import {
   SmsThrottledError,
 } from '../../../../shared/adapters/sms-gateway';
 import { SmsFrequencyLimitedError } from '../../../../shared/adapters/sms-providers/provider-gateway';
-import type { OutboxMessage } from '../../../../shared/domain/activation';
 import { dedupeKeyOf } from '../../../../shared/outbox/port';
-import type { ItemKey } from '../../../../shared/table';
-import { makeDispatcher } from '../../../../shared/use-cases/dispatch';
+import {
+  at,
+  dispatcher,
+  drafteeItem as draftee,
+  io,
+  keyOf,
+  queuedMessage as message,
+  phoneOf,
+} from '../../support/dispatch-world';
 import { FakeOutbox } from '../../support/fake-outbox';
-
-// The repositories are never asked to reach DynamoDB: the fakes answer instead.
-const unused = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
-
-const NOW = Date.parse('2025-11-22T08:00:00.000Z');
-const at = (ms: number) => new Date(NOW + ms).toISOString();
-const io = () => new Promise<void>((resolve) => setImmediate(resolve));
-const keyOf = (memberId: string): ItemKey => ({ pk: 'ACT#a1', sk: `MEMBER#${memberId}` });
-const phoneOf = (memberId: string) => `+86138000000${memberId.slice(-2)}`;
 
 /** What a scripted call answers for one message: a result, an error, or undefined for success. */
 type Answer = (sms: OutgoingSms, call: number) => SentSms | Error | undefined;
@@ -57,46 +48,6 @@ class BatchGateway implements SmsGateway {
   phones(): string[][] {
     return this.calls.map((c) => c.map((s) => s.to));
   }
-}
-
-const message = (kind: OutboxMessage['kind'], queuedMs: number, extra: Partial<OutboxMessage> = {}) => ({
-  kind,
-  body: `【平急】${kind}`,
-  state: 'queued' as const,
-  queuedAt: at(queuedMs),
-  attempts: 0,
-  ...extra,
-});
-
-function draftee(
-  memberId: string,
-  outbox: Record<string, OutboxMessage> = { alert: message('alert', 0) },
-): Item {
-  return {
-    pk: 'ACT#a1',
-    sk: `MEMBER#${memberId}`,
-    type: 'draftee',
-    activationId: 'a1',
-    memberId,
-    teamId: 'g1',
-    phone: phoneOf(memberId),
-    open: true,
-    outbox,
-  };
-}
-
-function dispatcher(outbox: FakeOutbox, sms: SmsGateway, options: { maxAttempts?: number } = {}) {
-  return makeDispatcher({
-    activations: new DynamoActivationRepository(unused, 'fake'),
-    draftees: new DynamoDrafteeRepository(unused, 'fake'),
-    outbox,
-    members: new DynamoMemberRepository(unused, 'fake'),
-    sms,
-    clock: { now: () => new Date(NOW) },
-    rate: 1_000,
-    leaseSeconds: 60,
-    ...options,
-  });
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `m${String(i + 1).padStart(2, '0')}`);

@@ -1,10 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoActivationRepository } from '../../../../shared/adapters/activation-repository';
-import { DynamoDrafteeRepository } from '../../../../shared/adapters/draftee-repository';
-import type { Item } from '../../../../shared/adapters/dynamo';
-import { DynamoMemberRepository } from '../../../../shared/adapters/member-repository';
 import {
   type OutgoingSms,
   type SentSms,
@@ -15,17 +9,10 @@ import {
 import type { OutboxMessage } from '../../../../shared/domain/activation';
 import { dedupeKeyOf } from '../../../../shared/outbox/port';
 import type { ItemKey } from '../../../../shared/table';
-import { makeDispatcher } from '../../../../shared/use-cases/dispatch';
+import { at, dispatcher, drafteeItem, io, keyOf, queuedMessage } from '../../support/dispatch-world';
 import { FakeOutbox } from '../../support/fake-outbox';
 
-// The repositories are never asked to reach DynamoDB: the fakes answer instead.
-const unused = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
-
-const NOW = Date.parse('2025-11-22T08:00:00.000Z');
-const at = (ms: number) => new Date(NOW + ms).toISOString();
 const idOf = (key: ItemKey) => `${key.pk}|${key.sk}`;
-/** A round trip to a network: the answer comes in a later turn of the event loop, as real I/O does. */
-const io = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A gateway that answers each call with the next of its scripted outcomes, then with success. */
 class ScriptedGateway implements SmsGateway {
@@ -47,48 +34,8 @@ class ScriptedGateway implements SmsGateway {
   }
 }
 
-function draftee(memberId: string, alert: Partial<OutboxMessage> = {}): Item {
-  return {
-    pk: 'ACT#a1',
-    sk: `MEMBER#${memberId}`,
-    type: 'draftee',
-    activationId: 'a1',
-    memberId,
-    teamId: 'g1',
-    phone: `+86138000000${memberId.slice(-2)}`,
-    open: true,
-    outbox: {
-      alert: {
-        kind: 'alert',
-        body: '【平急】alert',
-        state: 'queued',
-        queuedAt: at(0),
-        attempts: 0,
-        ...alert,
-      },
-    },
-  };
-}
-
-function dispatcher(
-  outbox: FakeOutbox,
-  sms: SmsGateway,
-  options: { groupSize?: number; maxAttempts?: number } = {},
-) {
-  return makeDispatcher({
-    activations: new DynamoActivationRepository(unused, 'fake'),
-    draftees: new DynamoDrafteeRepository(unused, 'fake'),
-    outbox,
-    members: new DynamoMemberRepository(unused, 'fake'),
-    sms,
-    clock: { now: () => new Date(NOW) },
-    rate: 1_000,
-    leaseSeconds: 60,
-    ...options,
-  });
-}
-
-const keyOf = (memberId: string): ItemKey => ({ pk: 'ACT#a1', sk: `MEMBER#${memberId}` });
+const draftee = (memberId: string, alert: Partial<OutboxMessage> = {}) =>
+  drafteeItem(memberId, { alert: queuedMessage('alert', 0, alert) });
 
 describe('the dispatcher, with fakes', () => {
   it('sends each queued alert once and settles it sent, the person now alerted', async () => {
@@ -320,15 +267,6 @@ describe('the dispatcher and closed whistles', () => {
   it('hands each closed whistle to the rankings, and asks for the batch again from one that failed', async () => {
     const recorded: string[] = [];
     const outbox = new FakeOutbox();
-    const base = {
-      activations: new DynamoActivationRepository(unused, 'fake'),
-      draftees: new DynamoDrafteeRepository(unused, 'fake'),
-      members: new DynamoMemberRepository(unused, 'fake'),
-      outbox,
-      sms: new ScriptedGateway(),
-      clock: { now: () => new Date(NOW) },
-      rate: 1_000,
-    };
     const whistleRankings = {
       async record(whistleId: string) {
         if (whistleId === 'broken') throw new Error('throttled');
@@ -336,11 +274,12 @@ describe('the dispatcher and closed whistles', () => {
       },
     };
 
-    const ok = await makeDispatcher({ ...base, whistleRankings }).handle([
+    const sms = new ScriptedGateway();
+    const ok = await dispatcher(outbox, sms, { whistleRankings }).handle([
       closing(0, 'w1'),
       closing(1, 'w2'),
     ]);
-    const failed = await makeDispatcher({ ...base, whistleRankings }).handle([
+    const failed = await dispatcher(outbox, sms, { whistleRankings }).handle([
       closing(0, 'w3'),
       closing(1, 'broken'),
       closing(2, 'w4'),

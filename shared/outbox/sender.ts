@@ -144,9 +144,11 @@ export function makeSender(ports: SenderPorts) {
         limit: batchSlot,
         interval: Math.max(1, Math.round((1000 * batchSlot) / ports.rate)),
         weight: (list: readonly OutgoingSms[]) => Math.min(batchSlot, Math.max(1, list.length)),
-      })((list: readonly OutgoingSms[]) =>
-        sms.sendMany ? sms.sendMany(list) : Promise.all(list.map((one) => sms.send(one))),
-      ),
+      })(async (list: readonly OutgoingSms[]) => {
+        // Built only for a gateway that said it takes many a call.
+        if (!sms.sendMany) throw new Error('this gateway takes one message a call');
+        return sms.sendMany(list);
+      }),
     };
     modes.set(batchLimit, mode);
     return mode;

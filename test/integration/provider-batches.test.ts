@@ -13,7 +13,7 @@ import {
   type TemplateConfig,
 } from '../../shared/adapters/sms-providers/templates';
 import { TencentSmsProvider } from '../../shared/adapters/sms-providers/tencent';
-import { startConsumer, type TestConsumer } from './support/consumer';
+import { startConsumer, withConsumers } from './support/consumer';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
 import { buildCommunity, CSV_HEADER, importCsv, importResult, PhoneBook } from './support/roster';
@@ -118,15 +118,6 @@ class KillableGateway implements SmsGateway {
 
 const consumerSettings = () => ({ tableName: api.stack.tableName, endpoint: api.stack.endpoint, rate: 500 });
 
-async function withConsumers(run: (started: TestConsumer[]) => Promise<void>): Promise<void> {
-  const started: TestConsumer[] = [];
-  try {
-    await run(started);
-  } finally {
-    for (const consumer of started) await consumer.stop();
-  }
-}
-
 const everyAlertOut = (activationId: string) =>
   waitForBoard(
     admin,
@@ -179,6 +170,19 @@ async function crashMidBatch(kind: 'tencent' | 'aliyun', communityId: string, ca
   return { fake, sends: received(phones), board: await boardOf(admin, activation.activationId) };
 }
 
+/** One consumer sends every alert of the activation through the provider, and is stopped. */
+async function sendEveryAlert(provider: SmsProvider, activationId: string): Promise<void> {
+  await withConsumers(async (started) => {
+    const consumer = await startConsumer({
+      ...consumerSettings(),
+      sms: new ProviderSmsGateway(provider, templates),
+    });
+    started.push(consumer);
+    await everyAlertOut(activationId);
+    await consumer.caughtUp();
+  });
+}
+
 describe.each(['tencent', 'aliyun'] as const)('%s: a claimed team through one provider call', (kind) => {
   it('sends a team of more than fifty, leader included, in one call', async () => {
     const communityId = `big-${kind}`;
@@ -186,15 +190,7 @@ describe.each(['tencent', 'aliyun'] as const)('%s: a claimed team through one pr
     const { fake, client, received } = await providerOf(kind);
     const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
 
-    await withConsumers(async (started) => {
-      const consumer = await startConsumer({
-        ...consumerSettings(),
-        sms: new ProviderSmsGateway(client(), templates),
-      });
-      started.push(consumer);
-      await everyAlertOut(activation.activationId);
-      await consumer.caughtUp();
-    });
+    await sendEveryAlert(client(), activation.activationId);
 
     expect(received(phones)).toEqual(Array(80).fill(1));
     expect(Math.max(...fake.sendCalls)).toBeGreaterThan(50);
@@ -232,15 +228,7 @@ describe.each(['tencent', 'aliyun'] as const)('%s: a claimed team through one pr
     fake.failures.refuse.add(refused);
     const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
 
-    await withConsumers(async (started) => {
-      const consumer = await startConsumer({
-        ...consumerSettings(),
-        sms: new ProviderSmsGateway(client(), templates),
-      });
-      started.push(consumer);
-      await everyAlertOut(activation.activationId);
-      await consumer.caughtUp();
-    });
+    await sendEveryAlert(client(), activation.activationId);
 
     expect(received(phones)).toEqual(phones.map((p) => (p === refused ? 0 : 1)));
     expect((await boardOf(admin, activation.activationId)).counts).toMatchObject({

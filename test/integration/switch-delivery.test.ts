@@ -8,9 +8,9 @@ import {
   PhoneNetwork,
   rejectNumber,
   startConsumer,
-  type TestConsumer,
   TestGateway,
   throttleShare,
+  withConsumers,
 } from './support/consumer';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
@@ -65,16 +65,6 @@ const everyAlertOut = (activationId: string) =>
   waitForBoard(admin, activationId, 'every alert handed over', (b) => b.counts.alerted === b.counts.drafted);
 
 const consumerSettings = () => ({ tableName: api.stack.tableName, endpoint: api.stack.endpoint });
-
-/** Runs the test with consumers it starts, and stops them all however it ends. */
-async function withConsumers(run: (started: TestConsumer[]) => Promise<void>): Promise<void> {
-  const started: TestConsumer[] = [];
-  try {
-    await run(started);
-  } finally {
-    for (const consumer of started) await consumer.stop();
-  }
-}
 
 describe('delivery survives crashes', () => {
   it('sends every alert exactly once when the consumer starts only after the press was answered', async () => {

@@ -79,6 +79,10 @@ function errorOf(failure: ProviderFailure): Error {
 
 type Resolved = ReturnType<typeof resolveTemplate>;
 
+/** Messages with the same key may share one provider call: one content, one number family. */
+const callKey = (r: Resolved, phone: string) =>
+  `${r.templateId}|${JSON.stringify(r.params)}|${familyOf(phone)}`;
+
 /**
  * The sender's gateway over a template provider. `sendMany` puts messages that share a template
  * and every parameter (a team's alerts) in one provider call, up to the provider's batch size;
@@ -119,7 +123,7 @@ export class ProviderSmsGateway implements SmsGateway {
         out[i] = resolved;
         return;
       }
-      const key = `${resolved.templateId}|${JSON.stringify(resolved.params)}|${familyOf(sms.to)}`;
+      const key = callKey(resolved, sms.to);
       const group = groups.get(key) ?? { resolved, waiting: [] };
       groups.set(key, group);
       group.waiting.push({
@@ -146,7 +150,7 @@ export class ProviderSmsGateway implements SmsGateway {
   send(sms: OutgoingSms): Promise<SentSms> {
     const resolved = this.resolve(sms);
     if (resolved instanceof Error) return Promise.reject(resolved);
-    const key = `${resolved.templateId}|${JSON.stringify(resolved.params)}|${familyOf(sms.to)}`;
+    const key = callKey(resolved, sms.to);
     return new Promise<SentSms>((resolve, reject) => {
       let group = this.pending.get(key);
       if (!group) {

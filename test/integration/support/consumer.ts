@@ -234,3 +234,13 @@ export async function startConsumer(options: ConsumerOptions): Promise<TestConsu
     kill,
   };
 }
+
+/** Runs the test with consumers it starts, and stops them all however it ends. */
+export async function withConsumers(run: (started: TestConsumer[]) => Promise<void>): Promise<void> {
+  const started: TestConsumer[] = [];
+  try {
+    await run(started);
+  } finally {
+    for (const consumer of started) await consumer.stop();
+  }
+}

@@ -10,6 +10,7 @@ import {
 } from '../domain/activation';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { SKILLS } from '../domain/roster';
+import { VOICE_ERRORS, VOICE_STATUSES } from '../domain/voice';
 import { outboxRecord } from '../outbox/dynamo-outbox';
 import { type ItemKey, keys } from '../table';
 import type { Item, TransactItem } from './dynamo';
@@ -83,6 +84,16 @@ const activationRecord = z.object({
   drafted: z.number(),
   reserves: z.number(),
 });
+const voiceRecord = z.object({
+  status: z.enum(VOICE_STATUSES),
+  at: z.string(),
+  callId: z.string().optional(),
+  keypress: z.string().optional(),
+  durationSeconds: z.number().optional(),
+  error: z.enum(VOICE_ERRORS).optional(),
+  reason: z.string().optional(),
+  reportedAt: z.string().optional(),
+});
 const drafteeRecord = z.object({
   activationId: z.string(),
   memberId: z.string(),
@@ -108,6 +119,7 @@ const drafteeRecord = z.object({
   lastReplyAt: z.string().optional(),
   helpSentAt: z.string().optional(),
   remindedAt: z.string().optional(),
+  voice: voiceRecord.optional(),
   outbox: z.record(z.string(), outboxRecord).default({}),
 });
 const planRecord = z.object({ entries: z.array(z.string()) });

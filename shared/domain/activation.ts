@@ -3,6 +3,7 @@ import { INCIDENT_KINDS, type IncidentKind, LEVELS, type Level } from './inciden
 import type { Skill } from './roster';
 import type { Locale, SmsMessage } from './sms';
 import type { Source } from './team-formation';
+import type { VoiceLine } from './voice';
 
 /** The switch request: what happened, how grave, and whether it is a drill. */
 export const activationInput = z
@@ -164,6 +165,8 @@ export type Draftee = {
   lastReplyAt?: string | undefined;
   helpSentAt?: string | undefined;
   remindedAt?: string | undefined;
+  /** The voice call for the silent, once a sweep has rung (or tried to ring) them. */
+  voice?: VoiceLine | undefined;
   outbox: Record<string, OutboxMessage>;
 };
 

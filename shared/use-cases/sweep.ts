@@ -11,6 +11,7 @@ import { logger } from '../observability';
 import { type Outbox, queue } from '../outbox/port';
 import { keys } from '../table';
 import { formationContext, toCandidate, unitLocksFor } from './activation';
+import type { VoiceStep } from './voice-step';
 import type { WhistleUseCases } from './whistle';
 
 export type SweepPorts = {
@@ -26,6 +27,8 @@ export type SweepPorts = {
   noResponseAfterSeconds: number;
   /** Whistles past their deadline widen a level on each sweep. */
   whistle?: Pick<WhistleUseCases, 'sweep' | 'releaseDrafted'> | undefined;
+  /** The voice call for the silent, between the reminder and noResponse; absent when it is off. */
+  voice?: VoiceStep | undefined;
 };
 
 export type SweepStats = {
@@ -36,6 +39,9 @@ export type SweepStats = {
   notices: number;
   /** Abandoned claims handed back to the stream. */
   nudged: number;
+  /** Voice calls the provider took, and calls it did not. */
+  rung: number;
+  ringFailed: number;
 };
 
 /** Reserves called in one transaction, leaving room for counters and unit locks. */
@@ -189,6 +195,11 @@ export function makeSweeper(ports: SweepPorts) {
         at,
       );
     }
+    if (ports.voice) {
+      const calls = await ports.voice.run(activation, draftees);
+      stats.rung += calls.placed;
+      stats.ringFailed += calls.failed;
+    }
     // A claim that ran out long ago was abandoned by a sender that died: hand it back to the stream.
     const abandoned = now.getTime() - 60_000;
     for (const d of draftees) {
@@ -213,6 +224,8 @@ export function makeSweeper(ports: SweepPorts) {
         backfilled: 0,
         notices: 0,
         nudged: 0,
+        rung: 0,
+        ringFailed: 0,
       };
       for (const activation of await activations.listOpen()) {
         stats.activations++;

@@ -23,11 +23,14 @@ import { SnsSmsGateway } from './adapters/sms-gateway';
 import { ProviderSmsGateway } from './adapters/sms-providers/provider-gateway';
 import { providerName, templateProvider } from './adapters/sms-providers/settings';
 import { DynamoStructureRepository } from './adapters/structure-repository';
+import { type VoiceConfig, voiceConfig, voiceProvider } from './adapters/voice/settings';
+import { DynamoVoiceRepository } from './adapters/voice-repository';
 import { DynamoWhistleMessenger } from './adapters/whistle-messages';
 import { WhistleRepository } from './adapters/whistle-repository';
 import { loadConfig, tableEnv } from './config';
 import { tracer } from './observability';
 import { DynamoOutbox } from './outbox/dynamo-outbox';
+import { makeVoiceStep, type VoiceStep } from './use-cases/voice-step';
 import { makeWhistleUseCases } from './use-cases/whistle';
 
 /**
@@ -147,4 +150,24 @@ const capEnv = z.object({
 /** Who this service's CAP alerts say they are from. */
 export function capSender(): string {
   return loadConfig(capEnv).PINGJI_CAP_SENDER;
+}
+
+/** The voice call, as `PINGJI_VOICE` configures it: its settings, provider and writes; undefined when off. */
+export function voiceWiring() {
+  const timing = timerSettings();
+  const config: VoiceConfig | undefined = voiceConfig(timing);
+  if (!config) return undefined;
+  const { TABLE_NAME } = loadConfig(tableEnv);
+  return {
+    config,
+    provider: voiceProvider(config),
+    calls: new DynamoVoiceRepository(documentClient(), TABLE_NAME),
+    noResponseAfterSeconds: timing.noResponseAfterSeconds,
+  };
+}
+
+/** The sweep's voice step, or undefined when the voice call is off. */
+export function voiceStep(): VoiceStep | undefined {
+  const voice = voiceWiring();
+  return voice && makeVoiceStep({ ...voice, clock: systemClock });
 }

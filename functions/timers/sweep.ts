@@ -6,9 +6,9 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger, metrics, tracer } from '../../shared/observability';
 import { makeSweeper, type SweepStats } from '../../shared/use-cases/sweep';
-import { tablePorts, timerSettings } from '../../shared/wiring';
+import { tablePorts, timerSettings, voiceStep } from '../../shared/wiring';
 
-const sweeper = makeSweeper({ ...tablePorts(), ...timerSettings() });
+const sweeper = makeSweeper({ ...tablePorts(), ...timerSettings(), voice: voiceStep() });
 
 /** Every minute: reminders, noResponse, and backfill from the reserves, for every open activation. */
 export const handler = middy<ScheduledEvent, SweepStats, Error, Context>()
@@ -20,6 +20,7 @@ export const handler = middy<ScheduledEvent, SweepStats, Error, Context>()
     metrics.addMetric('Reminders', MetricUnit.Count, stats.reminded);
     metrics.addMetric('NoResponse', MetricUnit.Count, stats.silenced);
     metrics.addMetric('Backfilled', MetricUnit.Count, stats.backfilled);
+    if (stats.rung || stats.ringFailed) metrics.addMetric('VoiceCalls', MetricUnit.Count, stats.rung);
     if (stats.activations) logger.info('sweep', { ...stats });
     return stats;
   });

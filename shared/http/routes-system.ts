@@ -7,16 +7,18 @@ export const systemRoutes = {
     method: 'POST',
     path: '/sms/{provider}/{kind}',
     fn: 'messaging/sms-callback',
-    summary: "Delivery receipts and replies from the SMS provider, in the provider's own format",
+    summary:
+      "Delivery receipts, replies and voice call reports from the provider, in the provider's own format",
     tag: 'messaging',
     // The provider cannot sign in: the per-deployment token in the query is checked instead.
     auth: false,
     table: 'write',
     params: z
-      .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies']) })
+      .object({ provider: z.enum(['tencent', 'aliyun']), kind: z.enum(['receipts', 'replies', 'voice']) })
       .strict(),
     query: z.object({ token: z.string().max(256).optional() }),
-    body: z.array(z.record(z.string(), z.unknown())).max(1_000),
+    // Most callbacks are a list; Tencent's reply and voice callbacks are one object.
+    body: z.union([z.array(z.record(z.string(), z.unknown())).max(1_000), z.record(z.string(), z.unknown())]),
     success: { status: 200, description: "The provider's acknowledgement" },
     lambda: { timeoutSeconds: 10 },
   }),

@@ -4,6 +4,7 @@ import { auditEntry } from '../domain/audit';
 import { DELIVERY_STATES } from '../domain/delivery';
 import { INCIDENT_KINDS, LEVELS } from '../domain/incident';
 import { GRID_LEVELS, MODES, ROLES, SKILLS, slug, UNIT_KINDS, WHISTLE_CATEGORIES } from '../domain/roster';
+import { VOICE_ERRORS, VOICE_STATUSES } from '../domain/voice';
 import { WHISTLE_STATUSES } from '../domain/whistle';
 
 /** Shapes of responses, for the OpenAPI document and for tests that check what clients get. */
@@ -199,6 +200,15 @@ export const boardMemberView = z.object({
   delivery: z.enum(DELIVERY_STATES).optional(),
   deliveryReason: z.string().optional(),
   frequencyLimited: z.array(z.enum(MESSAGE_KINDS)).optional(),
+  voice: z
+    .object({
+      status: z.enum(VOICE_STATUSES),
+      at: z.string(),
+      keypress: z.string().optional(),
+      durationSeconds: z.number().optional(),
+      error: z.enum(VOICE_ERRORS).optional(),
+    })
+    .optional(),
 });
 
 export const checkInInput = z

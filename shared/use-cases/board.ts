@@ -17,6 +17,7 @@ import { alertDelivery, type DeliveryState, frequencyLimitedKinds } from '../dom
 import { NotFoundError } from '../domain/errors';
 import { type AfterActionReport, afterActionReport } from '../domain/report';
 import { reportCsv } from '../domain/report-csv';
+import type { VoiceLine } from '../domain/voice';
 import { duringActivation, type WhistleSection, whistleSection } from '../domain/whistle-report';
 
 export type BoardMember = {
@@ -37,7 +38,18 @@ export type BoardMember = {
   deliveryReason?: string | undefined;
   /** Messages to this person the provider frequency-limited, by kind: recorded, never retried. */
   frequencyLimited?: MessageKind[] | undefined;
+  /** The voice call for the silent, when one was rung or tried. */
+  voice?: BoardVoice | undefined;
 };
+
+/** The voice call as the board shows it: where it stands, and what came of it. */
+export type BoardVoice = Pick<VoiceLine, 'status' | 'at' | 'keypress' | 'durationSeconds' | 'error'>;
+
+function voiceLine(d: Draftee): Pick<BoardMember, 'voice'> {
+  if (!d.voice) return {};
+  const { status, at, keypress, durationSeconds, error } = d.voice;
+  return { voice: { status, at, keypress, durationSeconds, error } };
+}
 
 export type BoardTeam = Omit<Team, 'counts'> & {
   counts: Counts;
@@ -107,6 +119,7 @@ export function makeBoardUseCases({
             etaMinutes: d.etaMinutes,
             reason: d.reason,
             ...deliveryLine(d),
+            ...voiceLine(d),
           });
           byTeam.set(d.teamId, list);
         }

@@ -339,6 +339,7 @@ function TeamCard(props: {
             )}
             {member.reason && <span class="reason">{t('reason', { reason: member.reason })}</span>}
             <DeliveryNote member={member} />
+            <VoiceNote member={member} />
             {config.mode === 'local' && member.phone && (
               <PhoneButton name={member.name} phone={member.phone} />
             )}
@@ -360,6 +361,21 @@ function DeliveryNote({ member }: { member: BoardMember }) {
       {member.delivery === 'failed' && t('deliveryFailed') + reason}
       {member.delivery === 'frequencyLimited' && t('deliveryFrequencyLimited') + reason}
       {others > 0 && member.delivery !== 'frequencyLimited' && t('frequencyLimitedKinds', { n: others })}
+    </span>
+  );
+}
+
+/** The voice call for the silent: where it stands, the key pressed, how long it was heard. */
+function VoiceNote({ member }: { member: BoardMember }) {
+  const { t } = useI18n();
+  const voice = member.voice;
+  if (!voice) return null;
+  return (
+    <span class="voice" data-voice={voice.status}>
+      <Icon name="phone" />
+      {t(`voice_${voice.status}`)}
+      {voice.keypress && t('voiceKey', { key: voice.keypress })}
+      {voice.durationSeconds !== undefined && t('voiceHeard', { n: voice.durationSeconds })}
     </span>
   );
 }

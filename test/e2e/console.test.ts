@@ -193,6 +193,24 @@ describe('the command console in a real browser', () => {
     await page.locator('.banner-ended').waitFor();
     expect(await noHorizontalScroll(page)).toBe(true);
 
+    // The voice call for the silent on a member's line: as the board reports it, in words.
+    await page.route(`**/activations/${encodeURIComponent(activationId)}`, async (route) => {
+      const board = (await (await route.fetch()).json()) as {
+        teams: { members?: Record<string, unknown>[] }[];
+      };
+      const [first, second] = board.teams[0]?.members ?? [];
+      const at = new Date().toISOString();
+      if (first) first.voice = { status: 'answered', at, keypress: '1', durationSeconds: 24 };
+      if (second) second.voice = { status: 'unanswered', at };
+      await route.fulfill({ json: board });
+    });
+    await page.reload();
+    const answered = page.locator('.team-card').first().locator('.voice[data-voice="answered"]');
+    await eventually(() => text(answered)).toBe('语音已接听，按键 1，听了 24 秒');
+    await eventually(() => text(page.locator('.voice[data-voice="unanswered"]').first())).toBe('语音未接');
+    await page.screenshot({ path: join(SHOTS, 'console-board-voice.png'), fullPage: true });
+    await page.unroute(`**/activations/${encodeURIComponent(activationId)}`);
+
     expect(errors).toEqual([]);
   });
 

@@ -135,6 +135,8 @@ export class PingjiStack extends Stack {
         .flatMap((route) => this.api.functions.get(route.fn) ?? []),
     );
     this.timers = new Timers(this, 'Timers', { data: this.data, environment });
+    // The voice call is the sweep's step: it rings on the provider's key, so it reads the secret.
+    if (this.messaging.provider.voice) this.messaging.grantCallbacks([this.timers.sweep]);
     this.scheduling = new Scheduling(this, 'Scheduling', {
       data: this.data,
       environment,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type VoiceConfig, voiceConfigSchema } from '../shared/adapters/voice/settings';
 import { isChinaRegion } from './partition';
 
 export type Stage = 'dev' | 'prod';
@@ -43,6 +44,8 @@ export type SmsProviderSettings = {
   templates?: Record<string, unknown> | undefined;
   /** An existing secret with the provider credentials and callback token; the stack makes one when absent. */
   secretArn?: string | undefined;
+  /** The voice call for the silent, on the same account; the sweep rings and reports come by callback. */
+  voice?: VoiceConfig | undefined;
 };
 
 /** SNS, as before: the stack every existing deployment has. */
@@ -182,6 +185,8 @@ const contextSchema = z.object({
       .refine((templates) => Object.keys(templates).length > 0, 'smsTemplates names no template')
       .optional(),
   ),
+  /** The voice call for the silent (`PINGJI_VOICE`, docs/sms.md "Voice call"); off when absent. */
+  voice: jsonObject('voice').pipe(voiceConfigSchema.optional()),
   smsSecretArn: optionalText.pipe(
     z
       .string()
@@ -276,6 +281,7 @@ export function resolveSettings(
       sdkAppId: settings.smsSdkAppId,
       templates: settings.smsTemplates,
       secretArn: settings.smsSecretArn,
+      voice: settings.voice,
     },
     identity: settings.oidcIssuer
       ? {
@@ -349,6 +355,11 @@ function combinationProblems(settings: ParsedContext, region: string, china: boo
       if (settings[key] !== undefined)
         problems.push(`${key} is for smsProvider tencent or aliyun, not ${provider ?? 'sns'}`);
     }
+  }
+  if (settings.voice && settings.voice.provider !== provider) {
+    problems.push(
+      `voice.provider ${settings.voice.provider} must be the smsProvider (${provider ?? 'sns'}): the call uses its key`,
+    );
   }
   if (settings.smsSdkAppId !== undefined && provider !== 'tencent') {
     problems.push(`smsSdkAppId is Tencent Cloud's SmsSdkAppId, for smsProvider tencent only`);

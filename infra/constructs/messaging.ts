@@ -205,6 +205,7 @@ export class Messaging extends Construct {
       ...(this.providerSecret ? { PINGJI_SMS_SECRET_ARN: this.providerSecret.secretArn } : {}),
       ...(templates ? { PINGJI_SMS_TEMPLATES: JSON.stringify(templates) } : {}),
       ...(provider === 'tencent' && sdkAppId ? { PINGJI_TENCENT_SDK_APP_ID: sdkAppId } : {}),
+      ...(this.provider.voice ? { PINGJI_VOICE: JSON.stringify(this.provider.voice) } : {}),
     };
   }
 

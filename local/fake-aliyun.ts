@@ -71,6 +71,41 @@ export class FakeAliyun extends FakeProvider {
     super(options);
   }
 
+  /** Alibaba Cloud VMS (Dyvmsapi 2017-05-25) `SingleCallByTts`. */
+  private singleCallByTts(req: IncomingMessage, q: URLSearchParams): Body {
+    if (header(req, 'x-acs-version') !== '2017-05-25')
+      return answer('InvalidVersion', 'SingleCallByTts is Dyvmsapi 2017-05-25', 400);
+    if (this.failures.throttleCalls > 0) {
+      this.failures.throttleCalls--;
+      return answer('Throttling.User', 'Request was denied due to user flow control.', 400);
+    }
+    const number = q.get('CalledNumber') ?? '';
+    const templateId = q.get('TtsCode') ?? '';
+    if (!/^\d{11}$/.test(number)) return answer('isv.MOBILE_NUMBER_ILLEGAL', '号码格式错误');
+    if (!templateId) return answer('isv.TTS_TEMPLATE_ILLEGAL', '模板不合法');
+    let params: Record<string, string> = {};
+    try {
+      const raw: unknown = JSON.parse(q.get('TtsParam') ?? '{}');
+      if (typeof raw === 'object' && raw !== null)
+        params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+    } catch {
+      return answer('isv.INVALID_JSON_PARAM', 'JSON参数不合法');
+    }
+    const phone = `+86${number}`;
+    if (this.failures.refuse.has(phone)) return answer('isv.BLACK_NUMBER', '号码在黑名单中');
+    if (this.failures.frequencyLimit.has(phone)) return answer('isv.DAY_LIMIT_CONTROL', '触发号码天级流控');
+    const callId = `${Date.now()}^${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    this.voiceCalls.push({
+      callId,
+      phone,
+      templateId,
+      params,
+      playTimes: Number(q.get('PlayTimes') ?? 2),
+      context: q.get('OutId') ?? '',
+    });
+    return answer('OK', 'OK', 200, { CallId: callId });
+  }
+
   protected async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body> {
     this.apiCalls++;
     if (!verifyAcs3(req, url, body, this.options.credentials.id, this.options.credentials.secret)) {
@@ -78,6 +113,7 @@ export class FakeAliyun extends FakeProvider {
       return answer('SignatureDoesNotMatch', 'Specified signature does not match our calculation.', 400);
     }
     const action = header(req, 'x-acs-action');
+    if (action === 'SingleCallByTts') return this.singleCallByTts(req, url.searchParams);
     if (!['SendSms', 'QuerySendDetails'].includes(action) || header(req, 'x-acs-version') !== '2017-05-25')
       return answer(
         'InvalidAction.NotFound',

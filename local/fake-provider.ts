@@ -52,6 +52,16 @@ export type FakeOptions = {
   outOfOrder?: boolean | undefined;
 };
 
+/** One voice call the fake took: the number, the template and its values, the context given. */
+export type FakeVoiceCall = {
+  callId: string;
+  phone: string;
+  templateId: string;
+  params: string[] | Record<string, string>;
+  playTimes: number;
+  context: string;
+};
+
 export type Body = {
   status: number;
   headers?: Record<string, string>;
@@ -83,6 +93,8 @@ export abstract class FakeProvider {
   badSignatures = 0;
   /** Calls that asked what was sent to a number (Tencent PullSmsSendStatusByPhoneNumber, Alibaba QuerySendDetails). */
   statusQueries = 0;
+  /** Text-to-speech calls placed (Tencent VMS `SendTtsVoice`, Alibaba `SingleCallByTts`). */
+  readonly voiceCalls: FakeVoiceCall[] = [];
   private receiptQueue: { phone: string; messageId: string; delivered: boolean; context: string }[] = [];
   private server: Server | undefined;
   private readonly held = new Set<ServerResponse>();

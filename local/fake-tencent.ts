@@ -79,6 +79,15 @@ export function verifyTc3(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+const sendTtsVoice = z.object({
+  TemplateId: z.string().min(1),
+  TemplateParamSet: z.array(z.string()).optional(),
+  CalledNumber: z.string().regex(/^\+\d{6,15}$/),
+  VoiceSdkAppid: z.string().min(1),
+  PlayTimes: z.number().int().min(1).max(3).optional(),
+  SessionContext: z.string().max(1024).optional(),
+});
+
 const error = (code: string, message: string): Body => ({
   status: 200,
   json: { Response: { Error: { Code: code, Message: message }, RequestId: randomUUID() } },
@@ -99,6 +108,50 @@ export class FakeTencent extends FakeProvider {
     super(options);
   }
 
+  /** Tencent Cloud VMS `SendTtsVoice` (2020-09-02); the signature was checked before. */
+  private sendTtsVoice(req: IncomingMessage, body: Buffer): Body {
+    if (header(req, 'x-tc-version') !== '2020-09-02')
+      return error('InvalidAction', 'SendTtsVoice is VMS 2020-09-02');
+    if (this.failures.throttleCalls > 0) {
+      this.failures.throttleCalls--;
+      return error('RequestLimitExceeded', 'Your current request times exceeds limit.');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return error('FailedOperation.FailResolvePacket', 'body is not JSON');
+    }
+    const parsed = sendTtsVoice.safeParse(json);
+    if (!parsed.success) return error('InvalidParameter', 'parameters do not match SendTtsVoice');
+    const input = parsed.data;
+    if (this.failures.refuse.has(input.CalledNumber))
+      return error('FailedOperation.PhoneNumberInBlacklist', 'the number is in the blacklist');
+    if (this.failures.frequencyLimit.has(input.CalledNumber))
+      return error('LimitExceeded.DeliveryFrequencyLimit', 'calls to this number are over the limit');
+    const params = input.TemplateParamSet ?? [];
+    if (params.some((p) => [...p].length > this.variableLimit))
+      return error('InvalidParameterValue.TemplateParameterLengthLimit', 'a parameter is too long');
+    const callId = randomUUID();
+    this.voiceCalls.push({
+      callId,
+      phone: input.CalledNumber,
+      templateId: input.TemplateId,
+      params,
+      playTimes: input.PlayTimes ?? 2,
+      context: input.SessionContext ?? '',
+    });
+    return {
+      status: 200,
+      json: {
+        Response: {
+          SendStatus: { CallId: callId, SessionContext: input.SessionContext ?? '' },
+          RequestId: randomUUID(),
+        },
+      },
+    };
+  }
+
   protected async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body> {
     this.apiCalls++;
     if (!verifyTc3(req, url, body, this.options.credentials.id, this.options.credentials.secret)) {
@@ -106,6 +159,7 @@ export class FakeTencent extends FakeProvider {
       return error('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
     }
     const action = header(req, 'x-tc-action');
+    if (action === 'SendTtsVoice') return this.sendTtsVoice(req, body);
     if (
       !['SendSms', 'PullSmsSendStatusByPhoneNumber'].includes(action) ||
       header(req, 'x-tc-version') !== '2021-01-11'

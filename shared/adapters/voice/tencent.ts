@@ -128,7 +128,8 @@ export class TencentVoiceProvider implements VoiceProvider {
     const { settings } = this;
     this.client ??= settings.credentials().then(
       (c) =>
-        new CommonClient(settings.endpoint ?? 'vms.tencentcloudapi.com', '2020-09-02', {
+        // VMS's own host; a local fake's address, when given, goes in the HTTP profile.
+        new CommonClient('vms.tencentcloudapi.com', '2020-09-02', {
           credential: { secretId: c.id, secretKey: c.secret },
           region: settings.region,
           profile: {

@@ -1,6 +1,12 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type Body, type FakeOptions, FakeProvider } from './fake-provider';
+import {
+  type Body,
+  type FakeOptions,
+  FakeProvider,
+  type FakeVoiceCall,
+  type FakeVoiceReport,
+} from './fake-provider';
 import { beijingTime } from './fake-tencent';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -103,7 +109,27 @@ export class FakeAliyun extends FakeProvider {
       playTimes: Number(q.get('PlayTimes') ?? 2),
       context: q.get('OutId') ?? '',
     });
+    this.afterVoiceCall(callId);
     return answer('OK', 'OK', 200, { CallId: callId });
+  }
+
+  /** Alibaba's VoiceReport: one list, the key pressed in the call's own record. */
+  protected voiceReportBodies(call: FakeVoiceCall, report: FakeVoiceReport): unknown[] {
+    const code = { answered: '200000', unanswered: '200005', busy: '200002' }[report.outcome];
+    return [
+      [
+        {
+          call_id: call.callId,
+          callee: call.phone.replace(/^\+86/, ''),
+          status_code: code,
+          status_msg: report.outcome,
+          duration: String(report.outcome === 'answered' ? (report.durationSeconds ?? 0) : 0),
+          dtmf: report.keypress ?? '',
+          out_id: call.context,
+          end_time: beijingTime(new Date()),
+        },
+      ],
+    ];
   }
 
   protected async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body> {

@@ -19,6 +19,18 @@ export function demoTemplates(provider: 'tencent' | 'aliyun'): TemplateConfig {
   };
 }
 
+/** The demo deployment's voice call (`PINGJI_VOICE=on npm start`), docs/sms.md "Voice call". */
+export function demoVoice(provider: 'tencent' | 'aliyun', afterSeconds: number) {
+  return {
+    provider,
+    ...(provider === 'tencent' ? { appId: '1400000009' } : {}),
+    templateId: provider === 'tencent' ? '2100001' : 'TTS_480000001',
+    drillTemplateId: provider === 'tencent' ? '2100002' : 'TTS_480000002',
+    params: ['community', 'incident', 'team', 'muster'],
+    afterSeconds,
+  };
+}
+
 /**
  * Starts the fake Tencent or Alibaba provider on loopback and points the handlers' SDK at it,
  * through the same variables a deployment sets. Returns nothing for the simulated network.
@@ -41,7 +53,7 @@ export async function startFakeProvider(
     templates,
     credentials,
     deliver: (sms: { to: string; body: string; dedupeKey: string }) => phones.send(sms),
-    callbackUrl: (kind: 'receipts' | 'replies') => `${apiUrl()}/sms/${name}/${kind}?token=${token}`,
+    callbackUrl: (kind: 'receipts' | 'replies' | 'voice') => `${apiUrl()}/sms/${name}/${kind}?token=${token}`,
     autoReceipts: !options.fakeProvider?.manualReceipts,
     duplicates: options.fakeProvider?.duplicates,
     outOfOrder: options.fakeProvider?.outOfOrder,
@@ -58,6 +70,13 @@ export async function startFakeProvider(
     PINGJI_SMS_ENDPOINT: endpoint,
     PINGJI_SMS_ENDPOINT_PROTOCOL: 'http',
   });
+  if (process.env.PINGJI_VOICE === 'on') {
+    // The voice call for the silent, on the same fake: rung midway between reminder and noResponse.
+    const realert = Number(process.env.PINGJI_REALERT_AFTER_SECONDS ?? 600);
+    const noResponse = Number(process.env.PINGJI_NO_RESPONSE_AFTER_SECONDS ?? 1200);
+    process.env.PINGJI_VOICE = JSON.stringify(demoVoice(name, Math.floor((realert + noResponse) / 2)));
+    process.env.PINGJI_VOICE_ENDPOINT = endpoint;
+  }
   return fake;
 }
 

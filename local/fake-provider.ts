@@ -44,7 +44,7 @@ export type FakeOptions = {
   /** Puts the rendered text on the recipient's simulated phone. */
   deliver: (sms: { to: string; body: string; dedupeKey: string }) => Promise<unknown>;
   /** Where receipts and replies are posted (`…/sms/<provider>/<kind>?token=…`). */
-  callbackUrl?: ((kind: 'receipts' | 'replies') => string) | undefined;
+  callbackUrl?: ((kind: 'receipts' | 'replies' | 'voice') => string) | undefined;
   /** Post receipts by itself after each call (the local stack); tests call `flushReceipts`. */
   autoReceipts?: boolean | undefined;
   /** Post each receipt twice, and a batch's receipts in reverse order. */
@@ -60,6 +60,13 @@ export type FakeVoiceCall = {
   params: string[] | Record<string, string>;
   playTimes: number;
   context: string;
+};
+
+/** How a fake voice call ended, as its reports will say. */
+export type FakeVoiceReport = {
+  outcome: 'answered' | 'unanswered' | 'busy';
+  keypress?: string | undefined;
+  durationSeconds?: number | undefined;
 };
 
 export type Body = {
@@ -110,6 +117,8 @@ export abstract class FakeProvider {
   ): unknown;
   /** The provider's reply body for one reply. */
   protected abstract replyBody(reply: { from: string; body: string; id: string; at: Date }): unknown;
+  /** The provider's call report bodies for one voice call: how it ended, and the key pressed. */
+  protected abstract voiceReportBodies(call: FakeVoiceCall, report: FakeVoiceReport): unknown[];
   /** Whether the service's answer is the provider's success acknowledgement. */
   protected abstract acknowledged(json: unknown): boolean;
 
@@ -236,6 +245,27 @@ export abstract class FakeProvider {
     await this.post(this.options.callbackUrl('replies'), body);
     if (this.options.duplicates) await this.post(this.options.callbackUrl('replies'), body);
     return id;
+  }
+
+  /** A voice call ends: its reports are posted to the voice callback as the provider would. */
+  async reportVoice(callId: string, report: FakeVoiceReport): Promise<void> {
+    const call = this.voiceCalls.find((c) => c.callId === callId);
+    if (!call) throw new Error(`no voice call ${callId}`);
+    if (!this.options.callbackUrl) throw new Error('no callback address');
+    const bodies = this.voiceReportBodies(call, report);
+    const ordered = this.options.outOfOrder ? [...bodies].reverse() : bodies;
+    if (this.options.duplicates) ordered.push(...ordered.slice());
+    for (const body of ordered) await this.post(this.options.callbackUrl('voice'), body);
+  }
+
+  /** Called after each voice call the fake took: when it runs by itself, the person answers and presses 1. */
+  protected afterVoiceCall(callId: string): void {
+    if (this.options.autoReceipts && this.options.callbackUrl) {
+      this.posting = this.posting
+        .then(() => new Promise((resolve) => setTimeout(resolve, 1_000)))
+        .then(() => this.reportVoice(callId, { outcome: 'answered', keypress: '1', durationSeconds: 18 }))
+        .catch(() => undefined);
+    }
   }
 
   /** Posts a body again, with backoff, until acknowledged; gives up after a few tries. */

@@ -1,7 +1,13 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import * as z from 'zod';
-import { type Body, type FakeOptions, FakeProvider } from './fake-provider';
+import {
+  type Body,
+  type FakeOptions,
+  FakeProvider,
+  type FakeVoiceCall,
+  type FakeVoiceReport,
+} from './fake-provider';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
@@ -130,7 +136,8 @@ export class FakeTencent extends FakeProvider {
     if (this.failures.frequencyLimit.has(input.CalledNumber))
       return error('LimitExceeded.DeliveryFrequencyLimit', 'calls to this number are over the limit');
     const params = input.TemplateParamSet ?? [];
-    if (params.some((p) => [...p].length > this.variableLimit))
+    // VMS allows 20 characters a variable, whatever the SMS account's limit.
+    if (params.some((p) => [...p].length > 20))
       return error('InvalidParameterValue.TemplateParameterLengthLimit', 'a parameter is too long');
     const callId = randomUUID();
     this.voiceCalls.push({
@@ -141,6 +148,7 @@ export class FakeTencent extends FakeProvider {
       playTimes: input.PlayTimes ?? 2,
       context: input.SessionContext ?? '',
     });
+    this.afterVoiceCall(callId);
     return {
       status: 200,
       json: {
@@ -150,6 +158,29 @@ export class FakeTencent extends FakeProvider {
         },
       },
     };
+  }
+
+  /** Tencent's voice callbacks: the call's status, and the key pressed in a callback of its own. */
+  protected voiceReportBodies(call: FakeVoiceCall, report: FakeVoiceReport): unknown[] {
+    const mobile = call.phone.replace(/^\+86/, '');
+    const end = Math.floor(Date.now() / 1000);
+    const status = {
+      voiceprompt_callback: {
+        result: report.outcome === 'answered' ? '0' : '1',
+        callid: call.callId,
+        mobile,
+        nationcode: '86',
+        call_from: '',
+        start_calltime: String(end - (report.durationSeconds ?? 0) - 5),
+        accept_time: report.outcome === 'answered' ? String(end - (report.durationSeconds ?? 0)) : '0',
+        end_calltime: String(end),
+        fee: '1',
+      },
+    };
+    const key = report.keypress
+      ? [{ voicekey_callback: { callid: call.callId, mobile, nationcode: '86', keypress: report.keypress } }]
+      : [];
+    return [...key, status];
   }
 
   protected async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Body> {

@@ -77,14 +77,8 @@ export class FakeAliyun extends FakeProvider {
     super(options);
   }
 
-  /** Alibaba Cloud VMS (Dyvmsapi 2017-05-25) `SingleCallByTts`. */
-  private singleCallByTts(req: IncomingMessage, q: URLSearchParams): Body {
-    if (header(req, 'x-acs-version') !== '2017-05-25')
-      return answer('InvalidVersion', 'SingleCallByTts is Dyvmsapi 2017-05-25', 400);
-    if (this.failures.throttleCalls > 0) {
-      this.failures.throttleCalls--;
-      return answer('Throttling.User', 'Request was denied due to user flow control.', 400);
-    }
+  /** Alibaba Cloud VMS (Dyvmsapi 2017-05-25) `SingleCallByTts`, once signature and throttling are checked. */
+  private singleCallByTts(q: URLSearchParams): Body {
     const number = q.get('CalledNumber') ?? '';
     const templateId = q.get('TtsCode') ?? '';
     if (!/^\d{11}$/.test(number)) return answer('isv.MOBILE_NUMBER_ILLEGAL', '号码格式错误');
@@ -139,11 +133,14 @@ export class FakeAliyun extends FakeProvider {
       return answer('SignatureDoesNotMatch', 'Specified signature does not match our calculation.', 400);
     }
     const action = header(req, 'x-acs-action');
-    if (action === 'SingleCallByTts') return this.singleCallByTts(req, url.searchParams);
-    if (!['SendSms', 'QuerySendDetails'].includes(action) || header(req, 'x-acs-version') !== '2017-05-25')
+    // Dysmsapi and Dyvmsapi share the version 2017-05-25.
+    if (
+      !['SendSms', 'QuerySendDetails', 'SingleCallByTts'].includes(action) ||
+      header(req, 'x-acs-version') !== '2017-05-25'
+    )
       return answer(
         'InvalidAction.NotFound',
-        'only SendSms and QuerySendDetails 2017-05-25 are served here',
+        'only SendSms, QuerySendDetails and SingleCallByTts 2017-05-25 are served here',
         404,
       );
     if (this.failures.throttleCalls > 0) {
@@ -152,6 +149,7 @@ export class FakeAliyun extends FakeProvider {
     }
     const q = url.searchParams;
     if (action === 'QuerySendDetails') return this.sendDetails(q);
+    if (action === 'SingleCallByTts') return this.singleCallByTts(q);
     if (q.get('SignName') !== this.options.templates.signName)
       return answer('isv.SMS_SIGNATURE_ILLEGAL', '签名不合法');
     const phones = (q.get('PhoneNumbers') ?? '').split(',').filter(Boolean);

@@ -114,20 +114,8 @@ export class FakeTencent extends FakeProvider {
     super(options);
   }
 
-  /** Tencent Cloud VMS `SendTtsVoice` (2020-09-02); the signature was checked before. */
-  private sendTtsVoice(req: IncomingMessage, body: Buffer): Body {
-    if (header(req, 'x-tc-version') !== '2020-09-02')
-      return error('InvalidAction', 'SendTtsVoice is VMS 2020-09-02');
-    if (this.failures.throttleCalls > 0) {
-      this.failures.throttleCalls--;
-      return error('RequestLimitExceeded', 'Your current request times exceeds limit.');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      return error('FailedOperation.FailResolvePacket', 'body is not JSON');
-    }
+  /** Tencent Cloud VMS `SendTtsVoice` (2020-09-02), once signature, version and throttling are checked. */
+  private sendTtsVoice(json: unknown): Body {
     const parsed = sendTtsVoice.safeParse(json);
     if (!parsed.success) return error('InvalidParameter', 'parameters do not match SendTtsVoice');
     const input = parsed.data;
@@ -190,14 +178,15 @@ export class FakeTencent extends FakeProvider {
       return error('AuthFailure.SignatureFailure', 'The provided credentials could not be validated.');
     }
     const action = header(req, 'x-tc-action');
-    if (action === 'SendTtsVoice') return this.sendTtsVoice(req, body);
-    if (
-      !['SendSms', 'PullSmsSendStatusByPhoneNumber'].includes(action) ||
-      header(req, 'x-tc-version') !== '2021-01-11'
-    )
+    const version = header(req, 'x-tc-version');
+    const served =
+      action === 'SendTtsVoice'
+        ? version === '2020-09-02'
+        : ['SendSms', 'PullSmsSendStatusByPhoneNumber'].includes(action) && version === '2021-01-11';
+    if (!served)
       return error(
         'InvalidAction',
-        'only SendSms and PullSmsSendStatusByPhoneNumber 2021-01-11 are served here',
+        'only SendSms and PullSmsSendStatusByPhoneNumber 2021-01-11, and VMS SendTtsVoice 2020-09-02, are served here',
       );
     if (this.failures.throttleCalls > 0) {
       this.failures.throttleCalls--;
@@ -209,6 +198,7 @@ export class FakeTencent extends FakeProvider {
     } catch {
       return error('FailedOperation.FailResolvePacket', 'body is not JSON');
     }
+    if (action === 'SendTtsVoice') return this.sendTtsVoice(json);
     if (action === 'PullSmsSendStatusByPhoneNumber') return this.pullStatus(json);
     const parsed = sendSms.safeParse(json);
     if (!parsed.success) return error('InvalidParameter', 'parameters do not match SendSms');

@@ -6,6 +6,13 @@ import { isConditionFailure } from './dynamo';
 /** A draftee, by key. */
 export type DrafteeRef = { activationId: string; memberId: string };
 
+/** How a call ended, as its report lands on the person's line. */
+export type CallOutcome = {
+  status: VoiceOutcomeStatus;
+  durationSeconds?: number | undefined;
+  reason?: string | undefined;
+};
+
 /** The writes of the voice call onto a draftee; each conditional on where the call stands. */
 export interface VoiceRepository {
   /** Claims the call for a still-silent, never-rung draftee; false when someone else did, or it answered. */
@@ -15,16 +22,7 @@ export interface VoiceRepository {
   /** The provider did not take the call. */
   notPlaced(ref: DrafteeRef, failure: { error: VoiceError; reason: string }, at: string): Promise<void>;
   /** The call's outcome, once per call: `duplicate` when it had one, or the call id is not this one. */
-  report(
-    ref: DrafteeRef,
-    callId: string,
-    outcome: {
-      status: VoiceOutcomeStatus;
-      durationSeconds?: number | undefined;
-      reason?: string | undefined;
-    },
-    at: string,
-  ): Promise<'applied' | 'duplicate'>;
+  report(ref: DrafteeRef, callId: string, outcome: CallOutcome, at: string): Promise<'applied' | 'duplicate'>;
   /** The key pressed during the call, once per call. */
   keypress(ref: DrafteeRef, callId: string, key: string): Promise<'applied' | 'duplicate'>;
 }
@@ -79,11 +77,7 @@ export class DynamoVoiceRepository implements VoiceRepository {
   async report(
     ref: DrafteeRef,
     callId: string,
-    outcome: {
-      status: VoiceOutcomeStatus;
-      durationSeconds?: number | undefined;
-      reason?: string | undefined;
-    },
+    outcome: CallOutcome,
     at: string,
   ): Promise<'applied' | 'duplicate'> {
     const sets = ['voice.#s = :status', 'voice.#at = :at', 'voice.reportedAt = :at'];

@@ -2,6 +2,7 @@ import * as Dysmsapi from '@alicloud/dysmsapi20170525';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import * as z from 'zod';
 import {
+  lazyClient,
   type ProviderBatch,
   ProviderCallError,
   type ProviderCredentials,
@@ -98,7 +99,27 @@ function beijingDays(from: Date, to: Date): string[] {
 }
 
 /** What a darabonba error says: its code and message. A timeout or a lost connection has no code. */
-function errorCode(error: unknown): { code: string; message: string } {
+/** The OpenAPI client configuration for one Alibaba product: key, endpoint, protocol, timeouts. */
+export function aliyunConfig(
+  c: ProviderCredentials,
+  settings: {
+    endpoint?: string | undefined;
+    protocol?: 'https' | 'http' | undefined;
+    timeoutMs?: number | undefined;
+  },
+  host: string,
+): $OpenApiUtil.Config {
+  return new $OpenApiUtil.Config({
+    accessKeyId: c.id,
+    accessKeySecret: c.secret,
+    endpoint: settings.endpoint ?? host,
+    protocol: settings.protocol ?? 'https',
+    readTimeout: settings.timeoutMs ?? 5_000,
+    connectTimeout: Math.min(settings.timeoutMs ?? 5_000, 3_000),
+  });
+}
+
+export function errorCode(error: unknown): { code: string; message: string } {
   if (typeof error !== 'object' || error === null) return { code: '', message: '' };
   const raw = 'code' in error && typeof error.code === 'string' ? error.code : '';
   const message = error instanceof Error ? error.message : '';
@@ -115,33 +136,16 @@ export class AliyunSmsProvider implements SmsProvider {
   readonly maxBatch = 1000;
   readonly variableLimit: number;
   readonly ack = { code: 0, msg: '成功' };
-  private client: Promise<InstanceType<typeof Dysmsapi.default>> | undefined;
+  private readonly connect: () => Promise<InstanceType<typeof Dysmsapi.default>>;
 
   constructor(private readonly settings: AliyunSettings) {
     // Alibaba allows 35 characters in a variable of the "other" kind (names, places).
     this.variableLimit = settings.variableLimit ?? 35;
-  }
-
-  private connect() {
-    const { settings } = this;
-    this.client ??= settings.credentials().then(
-      (c) =>
-        new DysmsapiClient(
-          new $OpenApiUtil.Config({
-            accessKeyId: c.id,
-            accessKeySecret: c.secret,
-            endpoint: settings.endpoint ?? 'dysmsapi.aliyuncs.com',
-            protocol: settings.protocol ?? 'https',
-            readTimeout: settings.timeoutMs ?? 5_000,
-            connectTimeout: Math.min(settings.timeoutMs ?? 5_000, 3_000),
-          }),
-        ),
+    this.connect = lazyClient(() =>
+      settings
+        .credentials()
+        .then((c) => new DysmsapiClient(aliyunConfig(c, settings, 'dysmsapi.aliyuncs.com'))),
     );
-    // A failed read is tried again at the next send rather than remembered.
-    this.client.catch(() => {
-      this.client = undefined;
-    });
-    return this.client;
   }
 
   async sendBatch(batch: ProviderBatch): Promise<RecipientResult[]> {

@@ -90,3 +90,20 @@ export interface SmsProvider {
   /** The body that tells the provider its callback was taken. */
   readonly ack: Record<string, unknown>;
 }
+
+/**
+ * A provider client made once, from credentials read when first needed. A failed read is tried
+ * again at the next call rather than remembered.
+ */
+export function lazyClient<T>(make: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    if (!client) {
+      client = make();
+      client.catch(() => {
+        client = undefined;
+      });
+    }
+    return client;
+  };
+}

@@ -117,17 +117,14 @@ export function secretReader(env: NodeJS.ProcessEnv = process.env): () => Promis
 }
 
 /**
- * The template provider the environment names, with its registered templates, checked now:
- * a missing template id or setting fails the cold start, naming what is missing.
+ * The provider's API key, read from its secret when first needed; a secret still without a key
+ * is a configuration fault, named as such.
  */
-export function templateProvider(
-  name: TemplateProviderName,
+export function providerCredentials(
   env: NodeJS.ProcessEnv = process.env,
-): { provider: SmsProvider; templates: TemplateConfig } {
-  const parsed = loadConfig(providerEnv, env);
-  const templates = parseTemplateConfig(parsed.PINGJI_SMS_TEMPLATES);
+): () => Promise<ProviderCredentials> {
   const secret = secretReader(env);
-  const credentials = async (): Promise<ProviderCredentials> => {
+  return async () => {
     const { id, secret: key } = await secret();
     if (!id || !key)
       throw new ProviderCallError({
@@ -137,6 +134,19 @@ export function templateProvider(
       });
     return { id, secret: key };
   };
+}
+
+/**
+ * The template provider the environment names, with its registered templates, checked now:
+ * a missing template id or setting fails the cold start, naming what is missing.
+ */
+export function templateProvider(
+  name: TemplateProviderName,
+  env: NodeJS.ProcessEnv = process.env,
+): { provider: SmsProvider; templates: TemplateConfig } {
+  const parsed = loadConfig(providerEnv, env);
+  const templates = parseTemplateConfig(parsed.PINGJI_SMS_TEMPLATES);
+  const credentials = providerCredentials(env);
   if (name === 'tencent') {
     if (!parsed.PINGJI_TENCENT_SDK_APP_ID)
       throw new Error('invalid configuration: PINGJI_TENCENT_SDK_APP_ID is required for Tencent Cloud SMS');

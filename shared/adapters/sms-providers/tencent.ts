@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import * as z from 'zod';
 import {
+  lazyClient,
   type ProviderBatch,
   ProviderCallError,
   type ProviderCredentials,
@@ -84,40 +85,43 @@ const beijing = (text: string | undefined) => {
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 };
 
+/** The client configuration for one Tencent product: key, region, endpoint, protocol, timeout. */
+export function tencentClientConfig(
+  c: ProviderCredentials,
+  settings: {
+    region: string;
+    endpoint?: string | undefined;
+    protocol?: 'https://' | 'http://' | undefined;
+    timeoutSeconds?: number | undefined;
+  },
+) {
+  return {
+    credential: { secretId: c.id, secretKey: c.secret },
+    region: settings.region,
+    profile: {
+      httpProfile: {
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        protocol: settings.protocol ?? 'https://',
+        reqTimeout: settings.timeoutSeconds ?? 5,
+      },
+    },
+  };
+}
+
 /** Tencent Cloud SMS (API 2021-01-11) through its official Node SDK. */
 export class TencentSmsProvider implements SmsProvider {
   readonly name = 'tencent' as const;
   readonly maxBatch = 200;
   readonly variableLimit: number;
   readonly ack = { result: 0, errmsg: 'OK' };
-  private client: Promise<InstanceType<typeof sms.v20210111.Client>> | undefined;
+  private readonly connect: () => Promise<InstanceType<typeof sms.v20210111.Client>>;
 
   constructor(private readonly settings: TencentSettings) {
     // Tencent counts every character as one and allows 6 per variable for notifications by default.
     this.variableLimit = settings.variableLimit ?? 6;
-  }
-
-  private connect() {
-    const { settings } = this;
-    this.client ??= settings.credentials().then(
-      (c) =>
-        new sms.v20210111.Client({
-          credential: { secretId: c.id, secretKey: c.secret },
-          region: settings.region,
-          profile: {
-            httpProfile: {
-              ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-              protocol: settings.protocol ?? 'https://',
-              reqTimeout: settings.timeoutSeconds ?? 5,
-            },
-          },
-        }),
+    this.connect = lazyClient(() =>
+      settings.credentials().then((c) => new sms.v20210111.Client(tencentClientConfig(c, settings))),
     );
-    // A failed read is tried again at the next send rather than remembered.
-    this.client.catch(() => {
-      this.client = undefined;
-    });
-    return this.client;
   }
 
   async sendBatch(batch: ProviderBatch): Promise<RecipientResult[]> {

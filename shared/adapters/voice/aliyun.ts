@@ -2,7 +2,13 @@ import * as OpenApi from '@alicloud/openapi-core';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import * as $dara from '@darabonba/typescript';
 import * as z from 'zod';
-import { ProviderCallError, type ProviderCredentials, type ProviderFailure } from '../sms-providers/port';
+import { aliyunConfig, errorCode } from '../sms-providers/aliyun';
+import {
+  lazyClient,
+  ProviderCallError,
+  type ProviderCredentials,
+  type ProviderFailure,
+} from '../sms-providers/port';
 import type { VoiceCall, VoiceOutcome, VoiceProvider, VoiceReport } from './port';
 
 export type AliyunVoiceSettings = {
@@ -75,13 +81,6 @@ const beijing = (text: string | undefined) => {
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 };
 
-function errorCode(error: unknown): { code: string; message: string } {
-  if (typeof error !== 'object' || error === null) return { code: '', message: '' };
-  const raw = 'code' in error && typeof error.code === 'string' ? error.code : '';
-  const message = error instanceof Error ? error.message : '';
-  return { code: raw === 'undefined' ? '' : raw, message };
-}
-
 /**
  * Alibaba Cloud VMS (Dyvmsapi 2017-05-25) `SingleCallByTts`, through the OpenAPI core client
  * that every Alibaba product client is built on: an RPC call signed with the access key.
@@ -89,31 +88,15 @@ function errorCode(error: unknown): { code: string; message: string } {
 export class AliyunVoiceProvider implements VoiceProvider {
   readonly name = 'aliyun' as const;
   readonly variableLimit: number;
-  private client: Promise<InstanceType<typeof OpenApi.default>> | undefined;
+  private readonly connect: () => Promise<InstanceType<typeof OpenApi.default>>;
 
   constructor(private readonly settings: AliyunVoiceSettings) {
     this.variableLimit = settings.variableLimit ?? 20;
-  }
-
-  private connect() {
-    const { settings } = this;
-    this.client ??= settings.credentials().then(
-      (c) =>
-        new OpenApiClient(
-          new $OpenApiUtil.Config({
-            accessKeyId: c.id,
-            accessKeySecret: c.secret,
-            endpoint: settings.endpoint ?? 'dyvmsapi.aliyuncs.com',
-            protocol: settings.protocol ?? 'https',
-            readTimeout: settings.timeoutMs ?? 5_000,
-            connectTimeout: Math.min(settings.timeoutMs ?? 5_000, 3_000),
-          }),
-        ),
+    this.connect = lazyClient(() =>
+      settings
+        .credentials()
+        .then((c) => new OpenApiClient(aliyunConfig(c, settings, 'dyvmsapi.aliyuncs.com'))),
     );
-    this.client.catch(() => {
-      this.client = undefined;
-    });
-    return this.client;
   }
 
   async placeCall(call: VoiceCall): Promise<string> {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { loadConfig } from '../../config';
-import { ProviderCallError, type ProviderCredentials, TEMPLATE_PROVIDERS } from '../sms-providers/port';
-import { secretReader } from '../sms-providers/settings';
+import { TEMPLATE_PROVIDERS } from '../sms-providers/port';
+import { providerCredentials } from '../sms-providers/settings';
 import { variableValue } from '../sms-providers/templates';
 import { AliyunVoiceProvider } from './aliyun';
 import type { VoiceProvider } from './port';
@@ -79,17 +79,7 @@ export function voiceConfig(
 /** The voice provider the configuration names, on the SMS provider's key and secret. */
 export function voiceProvider(config: VoiceConfig, env: NodeJS.ProcessEnv = process.env): VoiceProvider {
   const parsed = loadConfig(voiceEnv, env);
-  const secret = secretReader(env);
-  const credentials = async (): Promise<ProviderCredentials> => {
-    const { id, secret: key } = await secret();
-    if (!id || !key)
-      throw new ProviderCallError({
-        kind: 'misconfigured',
-        code: 'NoApiKey',
-        reason: 'the provider secret has no API key yet (docs/deploy.md)',
-      });
-    return { id, secret: key };
-  };
+  const credentials = providerCredentials(env);
   if (config.provider === 'tencent')
     return new TencentVoiceProvider({
       credentials,

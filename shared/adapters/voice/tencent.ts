@@ -1,6 +1,12 @@
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import * as z from 'zod';
-import { ProviderCallError, type ProviderCredentials, type ProviderFailure } from '../sms-providers/port';
+import {
+  lazyClient,
+  ProviderCallError,
+  type ProviderCredentials,
+  type ProviderFailure,
+} from '../sms-providers/port';
+import { tencentClientConfig } from '../sms-providers/tencent';
 import type { VoiceCall, VoiceOutcome, VoiceProvider, VoiceReport } from './port';
 
 export type TencentVoiceSettings = {
@@ -118,33 +124,18 @@ const OUTCOME: Record<string, VoiceOutcome> = { '0': 'answered', '1': 'unanswere
 export class TencentVoiceProvider implements VoiceProvider {
   readonly name = 'tencent' as const;
   readonly variableLimit: number;
-  private client: Promise<CommonClient> | undefined;
+  private readonly connect: () => Promise<CommonClient>;
 
   constructor(private readonly settings: TencentVoiceSettings) {
     this.variableLimit = settings.variableLimit ?? 20;
-  }
-
-  private connect(): Promise<CommonClient> {
-    const { settings } = this;
-    this.client ??= settings.credentials().then(
-      (c) =>
-        // VMS's own host; a local fake's address, when given, goes in the HTTP profile.
-        new CommonClient('vms.tencentcloudapi.com', '2020-09-02', {
-          credential: { secretId: c.id, secretKey: c.secret },
-          region: settings.region,
-          profile: {
-            httpProfile: {
-              ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-              protocol: settings.protocol ?? 'https://',
-              reqTimeout: settings.timeoutSeconds ?? 5,
-            },
-          },
-        }),
+    // VMS's own host; a local fake's address, when given, goes in the HTTP profile.
+    this.connect = lazyClient(() =>
+      settings
+        .credentials()
+        .then(
+          (c) => new CommonClient('vms.tencentcloudapi.com', '2020-09-02', tencentClientConfig(c, settings)),
+        ),
     );
-    this.client.catch(() => {
-      this.client = undefined;
-    });
-    return this.client;
   }
 
   async placeCall(call: VoiceCall): Promise<string> {

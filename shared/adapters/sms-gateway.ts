@@ -14,7 +14,15 @@ export type SentSms = { messageId: string; delivered?: boolean | undefined };
 
 /** The network is busy: nothing was sent, try again later. */
 export class SmsThrottledError extends Error {
-  override readonly name = 'SmsThrottledError';
+  override readonly name: string = 'SmsThrottledError';
+}
+
+/**
+ * No answer came (a time-out, a lost connection): the message may have left. Tried again like a
+ * throttled one, but only after the gateway is asked whether it went.
+ */
+export class SmsUncertainError extends SmsThrottledError {
+  override readonly name = 'SmsUncertainError';
 }
 
 /** The network refused this message for good (bad number, opted out at the carrier). */

@@ -1,6 +1,12 @@
 import type { Clock } from '../adapters/clock';
 import { backoff } from '../adapters/dynamo';
-import { type OutgoingSms, type SentSms, SmsRejectedError, SmsThrottledError } from '../adapters/sms-gateway';
+import {
+  type OutgoingSms,
+  type SentSms,
+  SmsRejectedError,
+  SmsThrottledError,
+  SmsUncertainError,
+} from '../adapters/sms-gateway';
 import type { OutboxMessage } from '../domain/activation';
 import { logger } from '../observability';
 import { dedupeKeyOf, type MessageRef, type Settlement, type TeamRef } from './port';
@@ -57,6 +63,27 @@ export const requeuedOutcome = (work: Work): Outcome => ({
   settlement: { ...refOf(work), action: 'requeue' },
 });
 
+/** Asks the gateway whether a message went out at or after `since`. */
+export type WasSent = (
+  dedupeKey: string,
+  sms: OutgoingSms & { since: string },
+) => Promise<'yes' | 'no' | 'unknown'>;
+
+/**
+ * A message that may have left since `since` (its sender died holding it, or a call for it got no
+ * answer), settled as sent if the gateway's records show it; undefined when they do not.
+ */
+export async function sentAlready(
+  work: Work,
+  since: string,
+  wasSent: WasSent,
+  clock: Clock,
+): Promise<Outcome | undefined> {
+  const sms = outgoingOf(work);
+  if ((await wasSent(sms.dedupeKey, { ...sms, since })) !== 'yes') return undefined;
+  return sentOutcome(work, { messageId: 'reconciled', delivered: false }, clock);
+}
+
 /**
  * What happens to a message before it is handed over: one whose sender died may have left already
  * (the gateway is asked), a closed call-out is cancelled, a message without a number fails. Undefined
@@ -64,14 +91,12 @@ export const requeuedOutcome = (work: Work): Outcome => ({
  */
 export async function settledBeforeSending(
   work: Work,
-  wasSent: (dedupeKey: string, sms: OutgoingSms & { since: string }) => Promise<'yes' | 'no' | 'unknown'>,
+  wasSent: WasSent,
   clock: Clock,
 ): Promise<Outcome | undefined> {
   if (work.reconcile) {
-    const sms = outgoingOf(work);
-    const since = work.message.claimedAt ?? work.message.queuedAt;
-    if ((await wasSent(sms.dedupeKey, { ...sms, since })) === 'yes')
-      return sentOutcome(work, { messageId: 'reconciled', delivered: false }, clock);
+    const left = await sentAlready(work, work.message.claimedAt ?? work.message.queuedAt, wasSent, clock);
+    if (left) return left;
   }
   if (work.closed) return { work, settlement: { ...refOf(work), action: 'cancel' } };
   if (!work.phone) return failedOutcome(work, 'no phone number');
@@ -102,40 +127,63 @@ export type BatchPorts = {
   clock: Clock;
   /** Hands messages to the gateway at the sender's pace, one result per message, in order. */
   sendMany: (list: readonly OutgoingSms[]) => Promise<(SentSms | Error)[]>;
+  wasSent: WasSent;
   batchLimit: number;
   maxAttempts: number;
 };
+
+/** One item's messages still to deliver; `askSince` is set once a call for the head got no answer. */
+type ItemQueue = { list: Work[]; attempts: number; askSince?: string | undefined };
 
 /**
  * Delivers claimed messages (already past `settledBeforeSending`) in rounds of calls to the
  * gateway: round k carries the next waiting message of every item, so one item's messages leave
  * in the order they were queued. A message the gateway was too busy for is tried again in a
- * later round, after a backoff, until it has had `maxAttempts` tries; then it is put back.
+ * later round, after a backoff, until it has had `maxAttempts` tries; then it is put back. A
+ * message whose call got no answer may have left: before it is tried again, or put back, the
+ * gateway is asked, and it is settled as sent if its records show it.
  */
 export async function deliverInRounds(lists: readonly Work[][], ports: BatchPorts): Promise<Outcome[]> {
   const { clock, maxAttempts } = ports;
-  const queues = lists.map((list) => ({ list: [...list], attempts: 0 }));
+  const queues: ItemQueue[] = lists.map((list) => ({ list: [...list], attempts: 0 }));
   const outcomes: Outcome[] = [];
+  const settleHead = (q: ItemQueue, outcome: Outcome) => {
+    outcomes.push(outcome);
+    q.list.shift();
+    q.attempts = 0;
+    q.askSince = undefined;
+  };
   for (;;) {
     const active = queues.filter((q) => q.list.length > 0);
     if (!active.length) return outcomes;
     // A round that tries a message again waits first, as long as its most tried message needs.
     const retries = Math.max(...active.map((q) => q.attempts));
     if (retries > 0) await new Promise((resolve) => setTimeout(resolve, backoff(retries - 1, 50, 5_000)));
-    for (let from = 0; from < active.length; from += ports.batchLimit) {
-      const part = active.slice(from, from + ports.batchLimit);
+    await Promise.all(
+      active.map(async (q) => {
+        const head = q.list[0];
+        if (!head || q.askSince === undefined) return;
+        const left = await sentAlready(head, q.askSince, ports.wasSent, clock);
+        if (left) settleHead(q, left);
+        else if (q.attempts >= maxAttempts) settleHead(q, requeuedOutcome(head));
+      }),
+    );
+    const sending = active.filter((q) => q.list.length > 0);
+    for (let from = 0; from < sending.length; from += ports.batchLimit) {
+      const part = sending.slice(from, from + ports.batchLimit);
       const heads = part.flatMap((q) => (q.list[0] ? [q.list[0]] : []));
+      const before = clock.now().toISOString();
       const answers = await callSafely(ports, heads.map(outgoingOf));
       part.forEach((q, i) => {
         const head = q.list[0];
         if (!head) return;
-        const outcome = answered(head, answers[i] ?? new SmsThrottledError('no answer'), clock);
+        const answer = answers[i] ?? new SmsThrottledError('no answer');
+        const outcome = answered(head, answer, clock);
         q.attempts++;
-        if (outcome || q.attempts >= maxAttempts) {
-          outcomes.push(outcome ?? requeuedOutcome(head));
-          q.list.shift();
-          q.attempts = 0;
-        }
+        if (answer instanceof SmsUncertainError) q.askSince ??= before;
+        if (outcome) settleHead(q, outcome);
+        // Out of tries: put back now, or after the gateway is asked about an unanswered call.
+        else if (q.attempts >= maxAttempts && q.askSince === undefined) settleHead(q, requeuedOutcome(head));
       });
     }
   }

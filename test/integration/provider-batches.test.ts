@@ -108,7 +108,8 @@ class KillableGateway implements SmsGateway {
     if (this.dead) throw new Error('process is dead');
     return this.inner.sendMany(list);
   }
-  wasSent(dedupeKey: string, check?: SentCheck) {
+  async wasSent(dedupeKey: string, check?: SentCheck) {
+    if (this.dead) throw new Error('process is dead');
     return this.inner.wasSent(dedupeKey, check);
   }
   kill(): void {
@@ -217,6 +218,24 @@ describe.each(['tencent', 'aliyun'] as const)('%s: a claimed team through one pr
     expect(sends.some((n) => n === 2)).toBe(true);
     expect(fake.statusQueries).toBe(0);
     expect(board.counts).toMatchObject({ drafted: 60, alerted: 60 });
+  });
+
+  it('sends once a batch whose call was carried out but never answered: the records are asked first', async () => {
+    const communityId = `unanswered-${kind}`;
+    const phones = await community(communityId, 20);
+    const { fake, client, received } = await providerOf(kind);
+    fake.failures.crashCalls = 1;
+    const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
+
+    await sendEveryAlert(client(), activation.activationId);
+
+    expect(received(phones)).toEqual(Array(20).fill(1));
+    expect(fake.sendCalls).toEqual([20]);
+    expect(fake.statusQueries).toBeGreaterThanOrEqual(20);
+    expect((await boardOf(admin, activation.activationId)).counts).toMatchObject({
+      drafted: 20,
+      alerted: 20,
+    });
   });
 
   it('sends a throttled batch again and records a refused number failed, each other number once', async () => {

@@ -45,7 +45,10 @@ export function classifyAliyun(code: string, message = ''): ProviderFailure {
   const reason = message ? `${code}: ${message}` : code;
   if (FREQUENCY.has(code)) return { kind: 'frequencyLimited', code, reason };
   if (REFUSED.has(code)) return { kind: 'refused', code, reason };
-  if (THROTTLED.test(code) || code === '') return { kind: 'throttled', code: code || 'Timeout', reason };
+  // No code (the call timed out or its connection died) or a time-out code: it may have been carried out.
+  if (code === '') return { kind: 'throttled', code: 'Timeout', reason, uncertain: true };
+  if (THROTTLED.test(code))
+    return { kind: 'throttled', code, reason, ...(/Time/.test(code) && { uncertain: true }) };
   // Signature, template, parameters, keys, balance, permissions: nothing a retry can mend.
   return { kind: 'misconfigured', code, reason };
 }
@@ -98,7 +101,6 @@ function beijingDays(from: Date, to: Date): string[] {
   return days;
 }
 
-/** What a darabonba error says: its code and message. A timeout or a lost connection has no code. */
 /** The OpenAPI client configuration for one Alibaba product: key, endpoint, protocol, timeouts. */
 export function aliyunConfig(
   c: ProviderCredentials,
@@ -119,6 +121,7 @@ export function aliyunConfig(
   });
 }
 
+/** What a darabonba error says: its code and message. A timeout or a lost connection has no code. */
 export function errorCode(error: unknown): { code: string; message: string } {
   if (typeof error !== 'object' || error === null) return { code: '', message: '' };
   const raw = 'code' in error && typeof error.code === 'string' ? error.code : '';

@@ -27,14 +27,21 @@ export type ProviderBatch = {
 
 /**
  * Why a provider did not take a message:
- * - `throttled`: the provider is busy or timed out; nothing is known to have left, try later.
+ * - `throttled`: the provider is busy or timed out, try later; when no answer came at all
+ *   (`uncertain`), the provider's records are asked first whether the message left.
  * - `refused`: this number will not get this message (invalid, blocked, opted out at the carrier).
  * - `frequencyLimited`: this number has had as many messages as the provider allows for now.
  * - `misconfigured`: credentials, signature, template or balance are wrong; an operator must act.
  */
 export type ProviderErrorKind = 'throttled' | 'refused' | 'frequencyLimited' | 'misconfigured';
 
-export type ProviderFailure = { kind: ProviderErrorKind; code: string; reason: string };
+export type ProviderFailure = {
+  kind: ProviderErrorKind;
+  code: string;
+  reason: string;
+  /** No answer came (time-out, lost connection): the provider may have carried the call out. */
+  uncertain?: boolean | undefined;
+};
 
 /** The provider's word on one number of a batch. */
 export type RecipientResult =

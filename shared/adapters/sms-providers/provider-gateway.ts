@@ -7,6 +7,7 @@ import {
   type SmsGateway,
   SmsRejectedError,
   SmsThrottledError,
+  SmsUncertainError,
 } from '../sms-gateway';
 import { ProviderCallError, type ProviderFailure, type RecipientResult, type SmsProvider } from './port';
 import { resolveTemplate, type TemplateConfig, templatedSchema } from './templates';
@@ -55,7 +56,12 @@ function settle(w: Waiting, result: RecipientResult | undefined): void {
     w.resolve({ messageId: result.messageId });
     return;
   }
-  const failure: ProviderFailure = result ?? { kind: 'throttled', code: 'NoStatus', reason: 'no status' };
+  const failure: ProviderFailure = result ?? {
+    kind: 'throttled',
+    code: 'NoStatus',
+    reason: 'no status',
+    uncertain: true,
+  };
   w.reject(errorOf(failure));
 }
 
@@ -66,7 +72,9 @@ function errorOf(failure: ProviderFailure): Error {
     case 'refused':
       return new SmsRejectedError(`refused: ${failure.code}`, failureReason(failure));
     case 'throttled':
-      return new SmsThrottledError(`throttled: ${failure.code}`);
+      return failure.uncertain
+        ? new SmsUncertainError(`no answer: ${failure.code}`)
+        : new SmsThrottledError(`throttled: ${failure.code}`);
     case 'misconfigured':
       // Every message fails the same way until someone fixes the account: this is the alarm.
       logger.error('sms provider configuration is broken', {
@@ -204,6 +212,7 @@ export class ProviderSmsGateway implements SmsGateway {
               kind: 'throttled',
               code: 'Unknown',
               reason: error instanceof Error ? error.message : 'unknown',
+              uncertain: true,
             };
       for (const w of waiting) w.reject(errorOf(failure));
     }

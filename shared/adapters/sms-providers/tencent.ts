@@ -50,7 +50,10 @@ export function classifyTencent(code: string, message = ''): ProviderFailure {
   if (FREQUENCY.test(code)) return { kind: 'frequencyLimited', code, reason };
   if (REFUSED.has(code)) return { kind: 'refused', code, reason };
   if (MISCONFIGURED.test(code)) return { kind: 'misconfigured', code, reason };
-  if (THROTTLED.test(code) || code === '') return { kind: 'throttled', code: code || 'Timeout', reason };
+  // No code (the call timed out or its connection died) or a time-out code: it may have been carried out.
+  if (code === '') return { kind: 'throttled', code: 'Timeout', reason, uncertain: true };
+  if (THROTTLED.test(code))
+    return { kind: 'throttled', code, reason, ...(/Time/.test(code) && { uncertain: true }) };
   return { kind: 'misconfigured', code, reason };
 }
 
@@ -145,7 +148,14 @@ export class TencentSmsProvider implements SmsProvider {
     return batch.recipients.map((r): RecipientResult => {
       const status = statuses.find((s) => s.PhoneNumber === r.phone);
       if (!status)
-        return { ...r, ok: false, kind: 'throttled', code: 'NoStatus', reason: 'no status for this number' };
+        return {
+          ...r,
+          ok: false,
+          kind: 'throttled',
+          code: 'NoStatus',
+          reason: 'no status for this number',
+          uncertain: true,
+        };
       if (status.Code === 'Ok') return { ...r, ok: true, messageId: status.SerialNo ?? '' };
       return { ...r, ok: false, ...classifyTencent(status.Code ?? '', status.Message ?? '') };
     });

@@ -53,6 +53,19 @@ describe('error classification', () => {
   ])('Alibaba %s is %s', (code, kind) => {
     expect(classifyAliyun(code).kind).toBe(kind);
   });
+
+  it.each([
+    ['tencent', '', true],
+    ['tencent', 'InternalError.Timeout', true],
+    ['tencent', 'RequestLimitExceeded', false],
+    ['aliyun', '', true],
+    ['aliyun', 'RequestTimeout', true],
+    ['aliyun', 'Throttling.User', false],
+  ] as const)('%s %s may have been carried out: %s', (provider, code, uncertain) => {
+    const failure = provider === 'tencent' ? classifyTencent(code) : classifyAliyun(code);
+    expect(failure.kind).toBe('throttled');
+    expect(failure.uncertain === true).toBe(uncertain);
+  });
 });
 
 describe('registered templates', () => {

@@ -6,6 +6,7 @@ import {
   type SmsGateway,
   SmsRejectedError,
   SmsThrottledError,
+  SmsUncertainError,
 } from '../../../../shared/adapters/sms-gateway';
 import { SmsFrequencyLimitedError } from '../../../../shared/adapters/sms-providers/provider-gateway';
 import { dedupeKeyOf } from '../../../../shared/outbox/port';
@@ -30,7 +31,7 @@ class BatchGateway implements SmsGateway {
   constructor(
     readonly batchLimit: number,
     private readonly answer: Answer = () => undefined,
-    private readonly knows: 'yes' | 'unknown' = 'unknown',
+    private readonly knows: 'yes' | 'unknown' | ((check: SentCheck) => 'yes' | 'unknown') = 'unknown',
   ) {}
   async send(): Promise<SentSms> {
     throw new Error('a batch gateway is handed lists');
@@ -41,8 +42,9 @@ class BatchGateway implements SmsGateway {
     return list.map((sms, i) => this.answer(sms, call) ?? { messageId: `c${call}-${i}` });
   }
   async wasSent(_dedupeKey: string, check?: SentCheck): Promise<'yes' | 'unknown'> {
-    if (check) this.checks.push(check);
-    return this.knows;
+    if (!check) return 'unknown';
+    this.checks.push(check);
+    return typeof this.knows === 'function' ? this.knows(check) : this.knows;
   }
   /** Each call's numbers. */
   phones(): string[][] {
@@ -202,5 +204,66 @@ describe('the sender, through a gateway that takes many messages per call', () =
       attempts: 2,
       claimedAt: at(-61_000),
     });
+  });
+
+  it('asks about a message whose call got no answer before sending it again, from the time of that call', async () => {
+    const outbox = new FakeOutbox();
+    const changes = members(3).map((m) => outbox.add(draftee(m)));
+    // The first call is carried out for m01 and m02 but never answered; m03 was throttled outright.
+    const sms = new BatchGateway(
+      200,
+      (s, call) =>
+        call > 1
+          ? undefined
+          : s.to === phoneOf('m03')
+            ? new SmsThrottledError('busy')
+            : new SmsUncertainError('no answer: Timeout'),
+      (check) => (check.to === phoneOf('m01') ? 'yes' : 'unknown'),
+    );
+
+    const { failedAt, stats } = await dispatcher(outbox, sms).handle(changes);
+
+    expect(failedAt).toBeUndefined();
+    expect(stats.sent).toBe(3);
+    // m01 had left; m02's records could not tell, so it goes again (at least once); m03 is not asked.
+    expect(sms.checks.map((c) => [c.to, c.since])).toEqual([
+      [phoneOf('m01'), at(0)],
+      [phoneOf('m02'), at(0)],
+    ]);
+    expect(sms.phones()).toEqual([
+      [phoneOf('m01'), phoneOf('m02'), phoneOf('m03')],
+      [phoneOf('m02'), phoneOf('m03')],
+    ]);
+    expect(outbox.message(keyOf('m01'))).toMatchObject({ state: 'sent', messageId: 'reconciled' });
+    expect(outbox.message(keyOf('m02'))).toMatchObject({ state: 'sent', messageId: 'c2-0' });
+  });
+
+  it('asks once more before putting back a message whose calls went unanswered to the last try', async () => {
+    const outbox = new FakeOutbox();
+    const changes = members(2).map((m) => outbox.add(draftee(m)));
+    let lastCall = 0;
+    const sms = new BatchGateway(
+      200,
+      (_s, call) => {
+        lastCall = call;
+        return new SmsUncertainError('no answer: Timeout');
+      },
+      // m02's last unanswered call is the one that reached it.
+      (check) => (check.to === phoneOf('m02') && lastCall === 2 ? 'yes' : 'unknown'),
+    );
+
+    const { failedAt, stats } = await dispatcher(outbox, sms, { maxAttempts: 2 }).handle(changes);
+
+    expect(sms.calls).toHaveLength(2);
+    expect(sms.checks.map((c) => c.to)).toEqual([
+      phoneOf('m01'),
+      phoneOf('m02'),
+      phoneOf('m01'),
+      phoneOf('m02'),
+    ]);
+    expect(stats).toMatchObject({ sent: 1, requeued: 1 });
+    expect(failedAt).toBe(changes[0]?.index);
+    expect(outbox.message(keyOf('m01'))?.state).toBe('queued');
+    expect(outbox.message(keyOf('m02'))).toMatchObject({ state: 'sent', messageId: 'reconciled' });
   });
 });

@@ -22,6 +22,7 @@ const draftee = z.object({
   status: z.enum(DRAFTEE_STATUSES),
   open: z.boolean(),
   alertedAt: z.string().optional(),
+  respondedAt: z.string().optional(),
   deliveredAt: z.string().optional(),
   outbox: z.record(z.string(), message).default({}),
 });
@@ -160,6 +161,7 @@ export function countersOff(world: World): string[] {
           status: d.status,
           alertedAt: d.alertedAt,
           deliveredAt: d.deliveredAt,
+          respondedAt: d.respondedAt,
           outbox: Object.fromEntries(
             Object.entries(d.outbox).map(([k, m]) => [
               k,

@@ -6,10 +6,12 @@ import {
   type Draftee,
   type DrafteeStatus,
   type OutboxMessage,
+  unreached,
 } from '../domain/activation';
 import {
   cancelQueuedClauses,
   looseSmsPart,
+  messageNotInStateCondition,
   messageStateCondition,
   updatePart,
 } from '../outbox/dynamo-entries';
@@ -168,11 +170,25 @@ export class DynamoCheckInRepository implements CheckInRepository {
       { '#status': 'status', '#open': 'open' },
       { ':from': draftee.status, ':true': true },
     );
+    const delta = counterDelta(draftee.status, args.to);
+    // Someone whose alert failed and who answers all the same was reached: no longer in `failed`.
+    // Otherwise the alert must not fail meanwhile, or they would count in `failed` as well.
+    const wasUnreached = unreached(draftee);
+    if (wasUnreached) delta.failed = (delta.failed ?? 0) - 1;
+    const alertAsRead = wasUnreached
+      ? [clause('attribute_not_exists(respondedAt)')]
+      : draftee.outbox.alert?.state === 'failed'
+        ? []
+        : [messageNotInStateCondition('alert', 'alert', 'failed')];
     tx.addUnit({
       parts: [
-        updatePart('draftee', this.table, this.drafteeKey(draftee), { set, remove, condition: [condition] }),
+        updatePart('draftee', this.table, this.drafteeKey(draftee), {
+          set,
+          remove,
+          condition: [condition, ...alertAsRead],
+        }),
       ],
-      counters: [this.counters(draftee, counterDelta(draftee.status, args.to))],
+      counters: [this.counters(draftee, delta)],
     });
     const result = await tx.commit();
     if (result.ok) return 'applied';
@@ -283,7 +299,7 @@ export class DynamoCheckInRepository implements CheckInRepository {
       const alert = release.outbox.alert;
       if (release.alertedAt) delta.alerted = (delta.alerted ?? 0) - 1;
       if (release.deliveredAt) delta.delivered = (delta.delivered ?? 0) - 1;
-      if (alert?.state === 'failed') delta.failed = (delta.failed ?? 0) - 1;
+      if (unreached(release)) delta.failed = (delta.failed ?? 0) - 1;
       const asRead = [
         clause(
           [

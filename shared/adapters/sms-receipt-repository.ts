@@ -88,7 +88,8 @@ export class DynamoSmsReceiptRepository implements SmsReceiptRepository {
    * What an alert's receipt does beside the message: the counters it moves, and the status it
    * expects. A released person is in no count (see countsOf). Someone marked silent before the
    * receipt said their alert never arrived is not silent but unreached: back to `drafted`, so
-   * they count in the shortfall once, as failed, and are replaced once.
+   * they count in the shortfall once, as failed, and are replaced once. Someone who has answered
+   * was reached whatever the receipt says.
    */
   private alertEffects(
     draftee: Draftee,
@@ -101,6 +102,8 @@ export class DynamoSmsReceiptRepository implements SmsReceiptRepository {
     };
     if (draftee.status === 'released') return { also: { condition: [seen] }, delta: {} };
     if (delivered) return { also: { condition: [seen] }, delta: { delivered: 1 } };
+    // They answered, so they were reached: the alert is recorded failed, the counts do not move.
+    if (draftee.respondedAt !== undefined) return { also: { condition: [seen] }, delta: {} };
     if (draftee.status === 'noResponse')
       return {
         also: {

@@ -211,7 +211,7 @@ export function counterDelta(from: DrafteeStatus, to: DrafteeStatus): Partial<Co
 
 /** The counters as they must be for a set of draftees: what the stored counters are checked against. */
 export function countsOf(
-  draftees: readonly Pick<Draftee, 'status' | 'alertedAt' | 'deliveredAt' | 'outbox'>[],
+  draftees: readonly Pick<Draftee, 'status' | 'alertedAt' | 'deliveredAt' | 'respondedAt' | 'outbox'>[],
 ): Counts {
   const counts = zeroCounts();
   for (const d of draftees) {
@@ -222,7 +222,7 @@ export function countsOf(
     counts.drafted++;
     if (d.alertedAt) counts.alerted++;
     if (d.deliveredAt) counts.delivered++;
-    if (d.outbox.alert?.state === 'failed') counts.failed++;
+    if (unreached(d)) counts.failed++;
     const counter = STATUS_COUNTER[d.status];
     if (counter) counts[counter]++;
   }
@@ -236,11 +236,13 @@ export function shortfall(quota: number, counts: Counts): number {
 }
 
 /**
- * The provider refused the person's alert, or reported it undelivered: they were never reached,
- * so they count in the team's shortfall at once, without waiting for the no-response timeout.
+ * The provider refused the person's alert, or reported it undelivered, and they have not answered:
+ * they count in the team's shortfall (and in `failed`) at once, without waiting for the
+ * no-response timeout. Someone who answers all the same (a call from the grid leader, the voice
+ * call, a neighbour's phone) was reached after all, and counts by their answer alone.
  */
-export function alertFailed(d: Pick<Draftee, 'outbox'>): boolean {
-  return d.outbox.alert?.state === 'failed';
+export function unreached(d: Pick<Draftee, 'outbox' | 'respondedAt'>): boolean {
+  return d.outbox.alert?.state === 'failed' && d.respondedAt === undefined;
 }
 
 /**
@@ -248,9 +250,12 @@ export function alertFailed(d: Pick<Draftee, 'outbox'>): boolean {
  * Agrees with `shortfall` over the counters whenever nobody is both unreached and declined or
  * silent; someone who is (a failed receipt after a "2") is taken out once here.
  */
-export function shortfallOf(quota: number, draftees: readonly Pick<Draftee, 'status' | 'outbox'>[]): number {
+export function shortfallOf(
+  quota: number,
+  draftees: readonly Pick<Draftee, 'status' | 'outbox' | 'respondedAt'>[],
+): number {
   const standing = draftees.filter(
-    (d) => d.status !== 'released' && d.status !== 'declined' && d.status !== 'noResponse' && !alertFailed(d),
+    (d) => d.status !== 'released' && d.status !== 'declined' && d.status !== 'noResponse' && !unreached(d),
   ).length;
   return Math.max(0, quota - standing);
 }

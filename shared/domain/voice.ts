@@ -1,4 +1,4 @@
-import { type Activation, alertFailed, type Draftee } from './activation';
+import { type Activation, type Draftee, unreached } from './activation';
 import { KIND_LABELS, LEVEL_LABELS } from './incident';
 
 /**
@@ -56,7 +56,7 @@ export function dueForVoiceCall(
   timing: VoiceTiming,
 ): boolean {
   if (!d.open || d.status !== 'drafted' || !d.alertedAt || !d.remindedAt || d.voice) return false;
-  if (alertFailed(d)) return false;
+  if (unreached(d)) return false;
   const silent = (now.getTime() - Date.parse(d.alertedAt)) / 1000;
   return silent >= timing.afterSeconds && silent < timing.noResponseAfterSeconds;
 }

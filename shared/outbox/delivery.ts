@@ -17,6 +17,8 @@ export type Work = MessageRef & {
   phone: string;
   team?: TeamRef | undefined;
   firstAlert: boolean;
+  /** The person had answered when the item was read (see `OutboxHolder.reached`). */
+  reached: boolean;
   /** Claimed by a sender that never settled it: ask the gateway before sending again. */
   reconcile: boolean;
   /** A call-out whose activation has closed: settled as sent if it had left, else cancelled. */
@@ -54,7 +56,7 @@ export function sentOutcome(work: Work, result: SentSms, clock: Clock): Outcome 
 /** A message the gateway refused for good: recorded as failed with the reason. */
 export const failedOutcome = (work: Work, error: string): Outcome => ({
   work,
-  settlement: { ...refOf(work), action: 'failed', error, firstAlert: work.firstAlert },
+  settlement: { ...refOf(work), action: 'failed', error, firstAlert: work.firstAlert, reached: work.reached },
 });
 
 /** A message still refused after every try: put back, its record retried later. */

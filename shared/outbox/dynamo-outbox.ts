@@ -93,6 +93,7 @@ export function holderOf(item: Item): OutboxHolder {
     team: draftee ? { activationId: String(item.activationId), teamId: String(item.teamId) } : undefined,
     open: item.open !== false,
     alerted: !draftee || item.alertedAt !== undefined,
+    reached: draftee && item.respondedAt !== undefined,
     messages: Object.entries(outbox).sort(([, a], [, b]) => a.queuedAt.localeCompare(b.queuedAt)),
   };
 }
@@ -103,7 +104,7 @@ type Transition = MessageRef &
 /** What a settlement moves on the team's counters (first alerts only). */
 function deltaFor(t: Transition): Partial<Counts> {
   if (t.action === 'sent' && t.firstAlert) return t.delivered ? { alerted: 1, delivered: 1 } : { alerted: 1 };
-  if (t.action === 'failed' && t.firstAlert) return { failed: 1 };
+  if (t.action === 'failed' && t.firstAlert && !t.reached) return { failed: 1 };
   return {};
 }
 
@@ -212,7 +213,12 @@ export class DynamoOutbox implements Outbox {
           Update: {
             ...base,
             UpdateExpression: 'SET outbox.#m.#s = :failed, outbox.#m.#e = :error REMOVE outbox.#m.leaseUntil',
-            ConditionExpression: 'outbox.#m.#s = :sending',
+            // A first alert counts in `failed` only while the person has not answered, as read.
+            ConditionExpression: !t.firstAlert
+              ? 'outbox.#m.#s = :sending'
+              : t.reached
+                ? 'outbox.#m.#s = :sending AND attribute_exists(respondedAt)'
+                : 'outbox.#m.#s = :sending AND attribute_not_exists(respondedAt)',
             ExpressionAttributeNames: { ...names, '#e': 'error' },
             ExpressionAttributeValues: { ':failed': 'failed', ':sending': 'sending', ':error': t.error },
           },

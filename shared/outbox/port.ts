@@ -26,6 +26,8 @@ export type OutboxHolder = {
   open: boolean;
   /** The person already counts as alerted. */
   alerted: boolean;
+  /** The person has answered (a reply or a check-in): a failed alert no longer makes them unreached. */
+  reached: boolean;
   /** The messages, oldest queued first. */
   messages: [string, OutboxMessage][];
 };
@@ -43,7 +45,13 @@ export type Settlement = MessageRef & { team?: TeamRef | undefined } & (
         /** First alert handed over: the person now counts as alerted. */
         firstAlert: boolean;
       }
-    | { action: 'failed'; error: string; firstAlert: boolean }
+    | {
+        action: 'failed';
+        error: string;
+        firstAlert: boolean;
+        /** The person had answered when the message was read: a failed alert counts nowhere. */
+        reached: boolean;
+      }
     | { action: 'requeue' }
     /** A call-out claimed before its activation closed that never left: it no longer goes. */
     | { action: 'cancel' }

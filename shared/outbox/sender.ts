@@ -90,6 +90,7 @@ function workOf(holder: OutboxHolder, index: number, now: number): ItemWork {
       phone: holder.phone,
       team: holder.team,
       firstAlert: holder.team !== undefined && message.kind === 'alert' && !holder.alerted,
+      reached: holder.reached,
       reconcile: expired,
       closed,
       index,

@@ -3,7 +3,7 @@ import type { Clock } from '../adapters/clock';
 import type { DrafteeRepository } from '../adapters/draftee-repository';
 import type { MemberRepository } from '../adapters/member-repository';
 import type { StructureRepository } from '../adapters/structure-repository';
-import { type Activation, alertFailed, type Draftee, shortfallOf } from '../domain/activation';
+import { type Activation, type Draftee, shortfallOf, unreached } from '../domain/activation';
 import { alertFor, reminderFor, shortfallFor } from '../domain/messages';
 import { chinaDay } from '../domain/roster';
 import { rankReserves, reservePool } from '../domain/team-formation';
@@ -53,7 +53,7 @@ const BACKFILL_BATCH = 60;
  * shortfall, and the backfill replaces them; marking them silent as well would replace them twice.
  */
 function awaitingReply(d: Draftee): boolean {
-  return d.open && d.status === 'drafted' && Boolean(d.alertedAt) && !alertFailed(d);
+  return d.open && d.status === 'drafted' && Boolean(d.alertedAt) && !unreached(d);
 }
 
 /**

@@ -1,5 +1,9 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeProvider } from '../../local/fake-provider';
+import { documentClient } from '../../shared/adapters/dynamo';
+import type { Settlement } from '../../shared/outbox/port';
+import { keys } from '../../shared/table';
 import { makeSweeper } from '../../shared/use-cases/sweep';
 import { tablePorts } from '../../shared/wiring';
 import {
@@ -229,5 +233,105 @@ describe('a failed delivery is backfilled at the next sweep, once', () => {
     expect(
       placed(await readBoard(admin, activation.activationId)).filter((m) => m.source === 'reserve'),
     ).toHaveLength(1);
+  });
+
+  it('someone whose alert failed but who answers all the same counts by the answer alone', async () => {
+    // Arrange: a team of three; one member's alert is reported undelivered.
+    const people = await rosterCommunity(admin, new PhoneBook(4545), {
+      streetId: 'bf-st4',
+      communityId: 'bf-answered',
+      grids: [{ gridId: 'bf4', level: 'green', people: [{ name: 'A0' }, ...named('a', 6)] }],
+    });
+    const phoneOf = new Map([...people.values()].map((p) => [p.memberId, p.phone]));
+    const activation = await switchOn(admin, 'bf-answered', { kind: 'flood', level: 'IV' });
+    const team = activation.teams[0];
+    const [unreachedId, otherId] = team?.memberIds.filter((id) => id !== team.leaderId) ?? [];
+    if (!team || !unreachedId || !otherId) throw new Error('the team is smaller than three');
+    await waitUntilAlerted(admin, activation.activationId);
+    const [alert] = sentTo(phoneOf.get(unreachedId) ?? '');
+    const [otherAlert] = sentTo(phoneOf.get(otherId) ?? '');
+    if (!alert || !otherAlert) throw new Error('an alert was not sent');
+    await postReceipt(phoneOf.get(unreachedId) ?? '', alert.messageId, false);
+    const failed = await waitForBoard(
+      admin,
+      activation.activationId,
+      'the failure',
+      (b) => b.counts.failed === 1,
+    );
+    expect(failed.teams[0]?.shortfall).toBe(1);
+
+    // Act: the unreached person answers all the same (the grid leader phoned them); the other
+    // answers, and only then does the provider say their alert was never delivered.
+    await fake.reply(phoneOf.get(unreachedId) ?? '', '1');
+    await fake.reply(phoneOf.get(otherId) ?? '', '1');
+    await waitForBoard(admin, activation.activationId, 'both confirmed', (b) => b.counts.confirmed === 2);
+    await postReceipt(phoneOf.get(otherId) ?? '', otherAlert.messageId, false);
+    const board = await waitForBoard(
+      admin,
+      activation.activationId,
+      'the late failure recorded',
+      (b) => onBoard(b, otherId).delivery === 'failed',
+    );
+
+    // Assert: both count as confirmed and in no failure; nobody is short, nobody is replaced.
+    expect(board.teams[0]).toMatchObject({ shortfall: 0, counts: { drafted: 3, confirmed: 2, failed: 0 } });
+    expect(onBoard(board, unreachedId)).toMatchObject({ status: 'confirmed', delivery: 'failed' });
+    const sweeper = makeSweeper({ ...tablePorts(), realertAfterSeconds: 3600, noResponseAfterSeconds: 7200 });
+    await sweeper.sweep();
+    expect(
+      placed(await readBoard(admin, activation.activationId)).filter((m) => m.source === 'reserve'),
+    ).toEqual([]);
+  });
+
+  it('a send refused after the person answered fails the alert without counting them unreached', async () => {
+    // Arrange: a team of three, alerted; one member has answered, one has not. Both alerts are put
+    // back in `sending`, as if their sends were still with the provider.
+    const people = await rosterCommunity(admin, new PhoneBook(4646), {
+      streetId: 'bf-st5',
+      communityId: 'bf-settle',
+      grids: [{ gridId: 'bf5', level: 'green', people: [{ name: 'S0' }, ...named('s', 6)] }],
+    });
+    const phoneOf = new Map([...people.values()].map((p) => [p.memberId, p.phone]));
+    const activation = await switchOn(admin, 'bf-settle', { kind: 'flood', level: 'IV' });
+    const team = activation.teams[0];
+    const [answeredId, silentId] = team?.memberIds.filter((id) => id !== team.leaderId) ?? [];
+    if (!team || !answeredId || !silentId) throw new Error('the team is smaller than three');
+    await waitUntilAlerted(admin, activation.activationId);
+    await fake.reply(phoneOf.get(answeredId) ?? '', '1');
+    await waitForBoard(admin, activation.activationId, 'one confirmed', (b) => b.counts.confirmed === 1);
+    const doc = documentClient();
+    const table = process.env.TABLE_NAME ?? '';
+    const leaseUntil = new Date(Date.now() + 600_000).toISOString();
+    for (const id of [answeredId, silentId])
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.draftee(activation.activationId, id),
+          UpdateExpression: 'SET outbox.alert.#s = :sending, outbox.alert.leaseUntil = :lease',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':lease': leaseUntil },
+        }),
+      );
+    const refused = (memberId: string, reached: boolean): Settlement => ({
+      key: keys.draftee(activation.activationId, memberId),
+      messageKey: 'alert',
+      team: { activationId: activation.activationId, teamId: team.teamId },
+      action: 'failed',
+      error: 'refused: blacklist',
+      firstAlert: true,
+      reached,
+    });
+    const { outbox } = tablePorts();
+
+    // Act: settlements read before the answer lose the race; read after it, they land.
+    const lost = await outbox.settle([refused(answeredId, false)]);
+    const landed = await outbox.settle([refused(answeredId, true), refused(silentId, false)]);
+
+    // Assert: only the silent member counts as unreached.
+    expect(lost).toHaveLength(1);
+    expect(landed).toEqual([]);
+    const board = await readBoard(admin, activation.activationId);
+    expect(board.teams[0]).toMatchObject({ shortfall: 1, counts: { confirmed: 1, failed: 1 } });
+    expect(onBoard(board, answeredId)).toMatchObject({ status: 'confirmed' });
   });
 });

@@ -150,6 +150,7 @@ export function recount(members: readonly BoardMember[]): Counts {
       status: m.status,
       alertedAt: m.alertedAt,
       deliveredAt: m.deliveredAt,
+      respondedAt: m.respondedAt,
       outbox: {},
     })),
   );

@@ -64,6 +64,8 @@ export class FakeOutbox implements Outbox {
       const found = this.entry(s);
       if (!found || found.message.state !== 'sending') return true;
       const { item, message } = found;
+      if (s.action === 'failed' && s.firstAlert && s.reached !== (item.respondedAt !== undefined))
+        return true;
       if (s.action === 'sent') {
         Object.assign(message, {
           state: 'sent',

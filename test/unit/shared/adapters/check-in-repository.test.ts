@@ -105,6 +105,35 @@ describe('applying a status', () => {
     expect(update?.ExpressionAttributeNames).toMatchObject({ '#ack': 'ack-1' });
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':ack': message, ':from': 'drafted' });
   });
+
+  it('holds only while the alert has not failed meanwhile, which would count the person in failed too', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await repo.applyStatus(args);
+    const [, update, counters] = (sent()[0] ?? []).map((i) => i.Update);
+    expect(update?.ConditionExpression).toContain('outbox.#alert.#alerts <> :alerts');
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':alerts': 'failed' });
+    expect(Object.values(counters?.ExpressionAttributeNames ?? {})).toEqual(['confirmed']);
+  });
+
+  it('takes someone whose alert failed out of failed when they answer all the same, once', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const failedAlert = { ...alertSent, state: 'failed' as const, error: 'refused: blacklist' };
+    const unreached = { ...draftee, outbox: { alert: failedAlert } };
+    await repo.applyStatus({ ...args, draftee: unreached });
+    await repo.applyStatus({
+      ...args,
+      draftee: { ...unreached, status: 'confirmed', respondedAt: NOW },
+      to: 'arrived',
+    });
+    const [first, second] = sent().map((items) => items.map((i) => i.Update));
+    expect(first?.[1]?.ConditionExpression).toContain('attribute_not_exists(respondedAt)');
+    const moved = (u: (typeof first & object)[number]) =>
+      Object.values(u?.ExpressionAttributeNames ?? {}).sort();
+    expect(moved(first?.[2])).toEqual(['confirmed', 'failed']);
+    // Already answered: the failed alert no longer counts, and only the status moves.
+    expect(moved(second?.[2])).toEqual(['arrived', 'confirmed']);
+    expect(second?.[1]?.ConditionExpression).not.toContain('alerts');
+  });
 });
 
 describe('help, loose SMS and remembered ids', () => {

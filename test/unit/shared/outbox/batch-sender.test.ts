@@ -147,6 +147,20 @@ describe('the sender, through a gateway that takes many messages per call', () =
     expect(outbox.items.get('ACT#a1|MEMBER#m01')?.alertedAt).toBeUndefined();
   });
 
+  it('fails the alert of someone who answered before it was refused, as answered, and counts them nowhere', async () => {
+    const outbox = new FakeOutbox();
+    const answered = outbox.add({ ...draftee('m01'), respondedAt: at(-1_000), status: 'confirmed' });
+    const silent = outbox.add(draftee('m02'));
+    const sms = new BatchGateway(200, () => new SmsRejectedError('refused', 'refused: blacklist'));
+
+    const { stats } = await dispatcher(outbox, sms).handle([answered, silent]);
+
+    // The fake outbox, like the table, refuses a settlement whose view of the answer is wrong.
+    expect(stats).toMatchObject({ failed: 2 });
+    expect(outbox.message(keyOf('m01'))).toMatchObject({ state: 'failed', error: 'refused: blacklist' });
+    expect(outbox.message(keyOf('m02'))).toMatchObject({ state: 'failed' });
+  });
+
   it('tries every message of a call that failed as a whole again', async () => {
     const outbox = new FakeOutbox();
     const changes = members(2).map((m) => outbox.add(draftee(m)));

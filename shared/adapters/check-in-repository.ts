@@ -364,8 +364,11 @@ function clause(
   return { expression, names, values };
 }
 
-/** The conditional put that remembers an inbound message id: a replay fails it. */
-export function inboundPut(table: string, inbound: Inbound) {
+/**
+ * The conditional put that remembers an inbound message id: a replay fails it. `what` records
+ * what the message made (a whistle's id), for a replay to find it again.
+ */
+export function inboundPut(table: string, inbound: Inbound, what: Record<string, string> = {}) {
   return {
     TableName: table,
     Item: {
@@ -373,6 +376,7 @@ export function inboundPut(table: string, inbound: Inbound) {
       type: 'inbound',
       receivedAt: inbound.at,
       expiresAt: epochSeconds(inbound.at) + INBOUND_TTL_SECONDS,
+      ...what,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   };

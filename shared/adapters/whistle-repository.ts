@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { SKILLS } from '../domain/vocabulary';
 import {
@@ -33,6 +33,7 @@ import type {
   CallWhistle,
   CreateWhistle,
   NewCall,
+  Replayed,
   WhistleStore,
 } from './whistle-store';
 
@@ -140,16 +141,15 @@ export class WhistleRepository implements WhistleStore {
     );
   }
 
-  async create(
-    args: CreateWhistle,
-  ): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
+  async create(args: CreateWhistle): Promise<({ outcome: 'created' } & CallsWritten) | Replayed> {
     const { inbound } = args;
     const [first = [], ...later] = chunk(args.calls, this.callsPerTransaction);
     const whistle = withCalls(args.whistle, later.length > 0, args.now);
     let pending = first;
     for (;;) {
       const tx = new Transaction(this.doc, this.table);
-      if (inbound) tx.add('inbound', { Put: inboundPut(this.table, inbound) });
+      if (inbound)
+        tx.add('inbound', { Put: inboundPut(this.table, inbound, { whistleId: whistle.whistleId }) });
       tx.add('whistle', {
         Put: {
           TableName: this.table,
@@ -169,9 +169,18 @@ export class WhistleRepository implements WhistleStore {
       const outcome = await tx.commit();
       if (outcome.ok)
         return { outcome: 'created', whistle, added: pending.map((c) => c.responder), rest: later.flat() };
-      if (inbound && outcome.failedOn('inbound', 'ConditionalCheckFailed')) return { outcome: 'replayed' };
+      if (inbound && outcome.failedOn('inbound', 'ConditionalCheckFailed'))
+        return { outcome: 'replayed', whistleId: await this.raisedBy(inbound) };
       pending = withoutRefused(pending, outcome, 'whistle create');
     }
+  }
+
+  /** The whistle an inbound SMS raised, as its remembered id records it. */
+  private async raisedBy(inbound: Inbound): Promise<string | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.inbound(inbound.id), ConsistentRead: true }),
+    );
+    return typeof Item?.whistleId === 'string' ? Item.whistleId : undefined;
   }
 
   async call(args: CallWhistle): Promise<({ outcome: 'applied' } & CallsWritten) | { outcome: 'stale' }> {

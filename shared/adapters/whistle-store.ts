@@ -46,14 +46,18 @@ export type AnswerWhistle = {
   now: string;
 };
 
+/** An SMS raise seen before: the whistle it raised, when the record of it says. */
+export type Replayed = { outcome: 'replayed'; whistleId?: string | undefined };
+
 /** The whistles as the use cases see them; `WhistleRepository` over DynamoDB, in-memory fakes in tests. */
 export interface WhistleStore {
   /**
    * Writes a new whistle with its events and as many of its calls as its transaction holds; the
    * rest come back in `rest`, and the whistle is stored with its calls pending until the last
-   * of them is written with `addCalls`. `replayed` when the inbound SMS was seen.
+   * of them is written with `addCalls`. `replayed` when the inbound SMS was seen, with the id of
+   * the whistle it raised then.
    */
-  create(args: CreateWhistle): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }>;
+  create(args: CreateWhistle): Promise<({ outcome: 'created' } & CallsWritten) | Replayed>;
   /**
    * Moves the whistle (as read: same version) to `next` with its events and the first of `calls`,
    * as `create` does; `stale` when the whistle moved meanwhile.

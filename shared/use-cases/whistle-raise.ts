@@ -100,7 +100,7 @@ export function makeWhistleRaise(ctx: WhistleContext) {
       calls,
       now,
     });
-    if (created.outcome === 'replayed') return { replayed: true as const };
+    if (created.outcome === 'replayed') return { replayed: true as const, whistleId: created.whistleId };
     const called = [...created.added, ...(await writeRest(ctx, created.whistle, created.rest))];
     const above = nextLevel(level);
     if (called.length === 0 && calls.length > 0 && above) {
@@ -167,21 +167,25 @@ export function makeWhistleRaise(ctx: WhistleContext) {
         via: 'sms',
         inbound,
       });
-      if (result.replayed) return 'replayed';
-      await messenger.queue(
-        [
-          {
-            id: `whistle-raised-${result.whistleId}`,
-            phone: entry.phone,
-            message: {
-              type: 'whistleRaised',
-              code: whistleCode(result.whistleId),
-              notified: result.called.length,
+      const raised = (whistleId: string, notified: number) =>
+        messenger.queue(
+          [
+            {
+              id: `whistle-raised-${whistleId}`,
+              phone: entry.phone,
+              message: { type: 'whistleRaised', code: whistleCode(whistleId), notified },
             },
-          },
-        ],
-        now,
-      );
+          ],
+          now,
+        );
+      if (result.replayed) {
+        // Seen before: the whistle stands; its answer may not have been queued (the first try
+        // died after the whistle was written). Queued under the same id, it goes out once.
+        const before = result.whistleId ? await whistles.get(result.whistleId) : undefined;
+        if (before) await raised(before.whistle.whistleId, before.responders.length);
+        return 'replayed';
+      }
+      await raised(result.whistleId, result.called.length);
       await ctx.recordAudit(entry.communityId, 'whistle.raise', result.whistleId, `sms:${member.memberId}`, {
         via: 'sms',
         category: parsed.category,

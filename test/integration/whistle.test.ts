@@ -239,6 +239,41 @@ describe('by SMS', () => {
   });
 });
 
+describe('by SMS, when the raise dies before its answer is queued', () => {
+  it('the provider’s redelivery of the 吹哨 raises nothing new and sends the leader its code, once', async () => {
+    const leader = person('三格长');
+    const entry = await tablePorts().checkIns.getPhone(leader.phone);
+    if (!entry) throw new Error('the leader’s phone is not on the index');
+    const real = new DynamoWhistleMessenger(documentClient(), api.stack.tableName);
+    let died = 0;
+    const dying = makeWhistleUseCases({
+      ...tablePorts(),
+      messenger: {
+        queue: async (messages, now) => {
+          if (messages.some((m) => m.id.startsWith('whistle-raised-')) && died++ === 0)
+            throw new Error('the raise died after its whistle was written');
+          return real.queue(messages, now);
+        },
+      },
+    });
+    const inbound = { id: `redelivered-${Date.now()}`, at: new Date().toISOString() };
+
+    await expect(dying.raiseBySms(entry, '吹哨 1 排水泵', inbound)).rejects.toThrow(/died/);
+    expect(await dying.raiseBySms(entry, '吹哨 1 排水泵', inbound)).toBe('replayed');
+    expect(await dying.raiseBySms(entry, '吹哨 1 排水泵', inbound)).toBe('replayed');
+
+    const open = z
+      .object({ items: z.array(whistleSummaryView) })
+      .parse((await succeed('list', admin.get('/communities/ws-a/whistles?status=open'))).body)
+      .items.filter((w) => w.reason === '排水泵');
+    expect(open).toHaveLength(1);
+    const code = open[0]?.code ?? '';
+    await waitForInbox(api, leader.phone, 'the code', (m) => containing(m, `编号${code}`).length > 0);
+    expect(containing(await inbox(api, leader.phone), `编号${code}`)).toHaveLength(1);
+    await succeed('cancel', admin.post(`/whistles/${open[0]?.whistleId}/cancel`, {}));
+  });
+});
+
 describe('at the same moment', () => {
   it('two grid leaders whistling at once make two whistles, and answers racing each other are never lost', async () => {
     const leaders = [person('网格长'), person('二格长')];

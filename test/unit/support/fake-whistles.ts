@@ -15,6 +15,7 @@ import type {
   CallWhistle,
   CreateWhistle,
   NewCall,
+  Replayed,
   WhistleStore,
 } from '../../../shared/adapters/whistle-store';
 
@@ -62,6 +63,8 @@ export class FakeSmsOutbox implements WhistleMessenger {
 export class FakeWhistleStore implements WhistleStore {
   readonly whistles = new Map<string, Stored>();
   readonly markers = new Map<string, string>();
+  /** The whistle each inbound raise made, for its replays. */
+  private readonly raisedBy = new Map<string, string>();
   readonly inbound = new Set<string>();
   /** Makes `addCalls` throw this many times, as a writer dying part-way would. */
   dieOnAddCalls = 0;
@@ -96,10 +99,10 @@ export class FakeWhistleStore implements WhistleStore {
     return { first: calls.slice(0, this.callsPerTransaction), rest: calls.slice(this.callsPerTransaction) };
   }
 
-  async create(
-    args: CreateWhistle,
-  ): Promise<({ outcome: 'created' } & CallsWritten) | { outcome: 'replayed' }> {
-    if (this.seen(args.inbound)) return { outcome: 'replayed' };
+  async create(args: CreateWhistle): Promise<({ outcome: 'created' } & CallsWritten) | Replayed> {
+    if (this.seen(args.inbound))
+      return { outcome: 'replayed', whistleId: this.raisedBy.get(args.inbound?.id ?? '') };
+    if (args.inbound) this.raisedBy.set(args.inbound.id, args.whistle.whistleId);
     const { first, rest } = this.split(args.calls);
     const base = withoutCalling(args.whistle);
     const whistle = rest.length > 0 ? { ...base, callingSince: args.now } : base;

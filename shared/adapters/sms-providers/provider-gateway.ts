@@ -27,13 +27,8 @@ type Waiting = {
   resolve: (sent: SentSms) => void;
   reject: (error: unknown) => void;
 };
-type Pending = {
-  templateId: string;
-  names: string[];
-  params: string[];
-  waiting: Waiting[];
-  timer?: NodeJS.Timeout;
-};
+/** One provider call: one template and parameter set, for the numbers waiting on it. */
+type Call = { templateId: string; names: string[]; params: string[]; waiting: Waiting[] };
 
 /**
  * What the provider carries back for a message (Tencent `SessionContext`, Alibaba `OutId`): the
@@ -94,17 +89,14 @@ const callKey = (r: Resolved, phone: string) =>
 /**
  * The sender's gateway over a template provider. `sendMany` puts messages that share a template
  * and every parameter (a team's alerts) in one provider call, up to the provider's batch size;
- * `send` does the same for single messages handed over within `lingerMs` of each other. Each
- * message still hears about its own number.
+ * each message still hears about its own number. `send` is a call of one.
  */
 export class ProviderSmsGateway implements SmsGateway {
-  private readonly pending = new Map<string, Pending>();
   readonly batchLimit: number;
 
   constructor(
     private readonly provider: SmsProvider,
     private readonly templates: TemplateConfig,
-    private readonly options: { lingerMs?: number } = {},
   ) {
     // Claimed groups stay small enough to settle well inside a lease, whatever a call could carry.
     this.batchLimit = Math.min(200, provider.maxBatch);
@@ -155,33 +147,13 @@ export class ProviderSmsGateway implements SmsGateway {
     return out.map((o) => o ?? new SmsThrottledError('no answer'));
   }
 
-  send(sms: OutgoingSms): Promise<SentSms> {
-    const resolved = this.resolve(sms);
-    if (resolved instanceof Error) return Promise.reject(resolved);
-    const key = callKey(resolved, sms.to);
-    return new Promise<SentSms>((resolve, reject) => {
-      let group = this.pending.get(key);
-      if (!group) {
-        group = { ...resolved, waiting: [] };
-        this.pending.set(key, group);
-        const lingerMs = this.options.lingerMs ?? 20;
-        group.timer = setTimeout(() => this.flush(key), lingerMs);
-      }
-      group.waiting.push({ sms, resolve, reject });
-      if (group.waiting.length >= this.provider.maxBatch) this.flush(key);
-    });
+  async send(sms: OutgoingSms): Promise<SentSms> {
+    const [result] = await this.sendMany([sms]);
+    if (result === undefined || result instanceof Error) throw result ?? new SmsThrottledError('no answer');
+    return result;
   }
 
-  /** Sends a group now. */
-  private flush(key: string): void {
-    const group = this.pending.get(key);
-    if (!group) return;
-    this.pending.delete(key);
-    clearTimeout(group.timer);
-    void this.sendGroup(group);
-  }
-
-  private async sendGroup(group: Pending): Promise<void> {
+  private async sendGroup(group: Call): Promise<void> {
     // The same number twice in one call would be one message: a second send of it waits for the next.
     const byPhone = new Map<string, Waiting>();
     const later: Waiting[] = [];

@@ -20,7 +20,11 @@ export const handler = middy<ScheduledEvent, SweepStats, Error, Context>()
     metrics.addMetric('Reminders', MetricUnit.Count, stats.reminded);
     metrics.addMetric('NoResponse', MetricUnit.Count, stats.silenced);
     metrics.addMetric('Backfilled', MetricUnit.Count, stats.backfilled);
-    if (stats.rung || stats.ringFailed) metrics.addMetric('VoiceCalls', MetricUnit.Count, stats.rung);
+    if (stats.rung || stats.ringFailed) {
+      metrics.addMetric('VoiceCalls', MetricUnit.Count, stats.rung);
+      // Calls the provider would not place (refused, limited, misconfigured): the number to watch.
+      metrics.addMetric('VoiceCallsNotPlaced', MetricUnit.Count, stats.ringFailed);
+    }
     if (stats.activations) logger.info('sweep', { ...stats });
     return stats;
   });

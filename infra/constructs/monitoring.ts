@@ -248,6 +248,8 @@ export class Monitoring extends Construct {
           serviceMetric('Reminders', 'reminders'),
           serviceMetric('NoResponse', 'noResponse'),
           serviceMetric('Backfilled', 'backfilled'),
+          serviceMetric('VoiceCalls', 'voice calls'),
+          serviceMetric('VoiceCallsNotPlaced', 'voice calls not placed'),
         ],
         width: 8,
       }),

@@ -28,15 +28,18 @@ const CONCURRENCY = 8;
 export function makeVoiceStep({ provider, calls, clock, config, noResponseAfterSeconds }: VoiceStepPorts) {
   const timing = { afterSeconds: config.afterSeconds, noResponseAfterSeconds };
 
-  async function ring(activation: Activation, d: Draftee): Promise<'placed' | 'failed' | 'taken'> {
+  async function ring(
+    activation: Activation,
+    d: Draftee,
+    templateId: string,
+  ): Promise<'placed' | 'failed' | 'taken'> {
     const ref = { activationId: d.activationId, memberId: d.memberId };
     const at = clock.now().toISOString();
     if (!(await calls.claim(ref, at))) return 'taken';
-    const templateId = activation.drill ? config.drillTemplateId : config.templateId;
     try {
       const callId = await provider.placeCall({
         phone: d.phone,
-        templateId: templateId ?? config.templateId,
+        templateId,
         params: voiceParams(config, voiceValues(activation, d), provider.variableLimit),
         names: config.params,
         context: `${d.activationId}|${d.memberId}`,
@@ -59,12 +62,15 @@ export function makeVoiceStep({ provider, calls, clock, config, noResponseAfterS
       draftees: readonly Draftee[],
     ): Promise<{ placed: number; failed: number }> {
       // A drill without a drill template rings nobody: the real template would say it is real.
-      if (activation.drill && !config.drillTemplateId) return { placed: 0, failed: 0 };
+      const templateId = activation.drill ? config.drillTemplateId : config.templateId;
+      if (!templateId) return { placed: 0, failed: 0 };
       const now = clock.now();
       const due = draftees.filter((d) => dueForVoiceCall(d, now, timing));
       const out = { placed: 0, failed: 0 };
       for (let i = 0; i < due.length; i += CONCURRENCY) {
-        const results = await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => ring(activation, d)));
+        const results = await Promise.all(
+          due.slice(i, i + CONCURRENCY).map((d) => ring(activation, d, templateId)),
+        );
         for (const r of results) if (r !== 'taken') out[r]++;
       }
       return out;

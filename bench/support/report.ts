@@ -772,7 +772,9 @@ switch, plan → draftees and sending (read, claim, settle), per drafted person.
   );
   const plain = runs.flatMap((r) => r.presses.filter((p) => p.via === 'tencent').map((p) => ({ r, p })));
   const callsAgainst = plain
-    .map(({ r, p }) => `${n(r.people)} people: ${n(p.apiCalls)} against ${n(Math.ceil(p.drafted / 200))} + 12`)
+    .map(
+      ({ r, p }) => `${n(r.people)} people: ${n(p.apiCalls)} against ${n(Math.ceil(p.drafted / 200))} + 12`,
+    )
     .join('; ');
   const floors = plain
     .map(({ r, p }) => `${n(r.people)}: ${sec((p.drafted / s.rate) * 1000)} against ${sec(p.lastAlertMs)}`)

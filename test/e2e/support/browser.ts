@@ -24,8 +24,12 @@ const QUIET_ARGS = [
   '--disable-sync',
 ];
 
-/** The npm Chromium's own serverless flags, less the ones that keep a test from printing. */
-const NPM_ARGS_DROPPED = new Set(['--disable-print-preview']);
+/**
+ * The npm Chromium's own serverless flags, less the ones that keep a test from printing, and
+ * `--single-process`, under which browser contexts share one origin's storage: a language chosen
+ * in one test's context would open the next test's console in it.
+ */
+const NPM_ARGS_DROPPED = new Set(['--disable-print-preview', '--single-process']);
 
 const require = createRequire(import.meta.url);
 

@@ -171,15 +171,15 @@ export class DynamoCheckInRepository implements CheckInRepository {
       { ':from': draftee.status, ':true': true },
     );
     const delta = counterDelta(draftee.status, args.to);
-    // Someone whose alert failed and who answers all the same was reached: no longer in `failed`.
-    // Otherwise the alert must not fail meanwhile, or they would count in `failed` as well.
-    const wasUnreached = unreached(draftee);
-    if (wasUnreached) delta.failed = (delta.failed ?? 0) - 1;
-    const alertAsRead = wasUnreached
-      ? [clause('attribute_not_exists(respondedAt)')]
-      : draftee.outbox.alert?.state === 'failed'
-        ? []
-        : [messageNotInStateCondition('alert', 'alert', 'failed')];
+    const alertAsRead: UpdateClause[] = [];
+    if (unreached(draftee)) {
+      // Their alert failed, and they answer all the same: reached after all, no longer in `failed`.
+      delta.failed = (delta.failed ?? 0) - 1;
+      alertAsRead.push(clause('attribute_not_exists(respondedAt)'));
+    } else if (draftee.outbox.alert?.state !== 'failed') {
+      // The alert must not fail meanwhile, or they would count in `failed` as well.
+      alertAsRead.push(messageNotInStateCondition('alert', 'alert', 'failed'));
+    }
     tx.addUnit({
       parts: [
         updatePart('draftee', this.table, this.drafteeKey(draftee), {

@@ -19,7 +19,8 @@ export class SmsThrottledError extends Error {
 
 /**
  * No answer came (a time-out, a lost connection): the message may have left. Tried again like a
- * throttled one, but only after the gateway is asked whether it went.
+ * throttled one, but only after the gateway is asked whether it went. The template providers'
+ * gateway answers it, through `sendMany` (see `deliverInRounds`).
  */
 export class SmsUncertainError extends SmsThrottledError {
   override readonly name = 'SmsUncertainError';

@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import type { Clock } from '../adapters/clock';
 import { backoff } from '../adapters/dynamo';
 import {
@@ -161,14 +162,17 @@ export async function deliverInRounds(lists: readonly Work[][], ports: BatchPort
     // A round that tries a message again waits first, as long as its most tried message needs.
     const retries = Math.max(...active.map((q) => q.attempts));
     if (retries > 0) await new Promise((resolve) => setTimeout(resolve, backoff(retries - 1, 50, 5_000)));
-    await Promise.all(
-      active.map(async (q) => {
+    // As many status queries at once as reconciling after a crash makes (see the sender).
+    await pMap(
+      active.filter((q) => q.askSince !== undefined),
+      async (q) => {
         const head = q.list[0];
         if (!head || q.askSince === undefined) return;
         const left = await sentAlready(head, q.askSince, ports.wasSent, clock);
         if (left) settleHead(q, left);
         else if (q.attempts >= maxAttempts) settleHead(q, requeuedOutcome(head));
-      }),
+      },
+      { concurrency: 32 },
     );
     const sending = active.filter((q) => q.list.length > 0);
     for (let from = 0; from < sending.length; from += ports.batchLimit) {

@@ -208,21 +208,21 @@ export class DynamoOutbox implements Outbox {
           },
         };
       }
-      case 'failed':
+      case 'failed': {
+        // A first alert counts in `failed` only while the person has not answered, as read.
+        const answered = t.reached ? 'attribute_exists(respondedAt)' : 'attribute_not_exists(respondedAt)';
         return {
           Update: {
             ...base,
             UpdateExpression: 'SET outbox.#m.#s = :failed, outbox.#m.#e = :error REMOVE outbox.#m.leaseUntil',
-            // A first alert counts in `failed` only while the person has not answered, as read.
-            ConditionExpression: !t.firstAlert
-              ? 'outbox.#m.#s = :sending'
-              : t.reached
-                ? 'outbox.#m.#s = :sending AND attribute_exists(respondedAt)'
-                : 'outbox.#m.#s = :sending AND attribute_not_exists(respondedAt)',
+            ConditionExpression: t.firstAlert
+              ? `outbox.#m.#s = :sending AND ${answered}`
+              : 'outbox.#m.#s = :sending',
             ExpressionAttributeNames: { ...names, '#e': 'error' },
             ExpressionAttributeValues: { ':failed': 'failed', ':sending': 'sending', ':error': t.error },
           },
         };
+      }
       case 'requeue':
         return {
           Update: {

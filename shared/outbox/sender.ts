@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import pThrottle from 'p-throttle';
 import type { Clock } from '../adapters/clock';
 import { backoff } from '../adapters/dynamo';
-import { type OutgoingSms, type SentSms, type SmsGateway, SmsUncertainError } from '../adapters/sms-gateway';
+import type { OutgoingSms, SentSms, SmsGateway } from '../adapters/sms-gateway';
 import { chunk } from '../adapters/transaction';
 import type { MessageKind } from '../domain/activation';
 import { logger } from '../observability';
@@ -14,7 +14,6 @@ import {
   type Outcome,
   outgoingOf,
   requeuedOutcome,
-  sentAlready,
   settledBeforeSending,
   type WasSent,
   type Work,
@@ -189,18 +188,11 @@ export function makeSender(ports: SenderPorts) {
     return group.filter((w) => !taken.has(dedupeKeyOf(w.key, w.messageKey)));
   }
 
-  /**
-   * Step 3a: hand one message to the gateway, retrying while it is busy. After a call that got no
-   * answer the gateway is asked whether the message left before it is tried again or put back.
-   */
+  /** Step 3a: hand one message to the gateway, retrying while it is busy. */
   async function deliver(work: Work): Promise<Outcome> {
     const before = await settledBeforeSending(work, wasSent, clock);
     if (before) return before;
-    let askSince: string | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const left = askSince === undefined ? undefined : await sentAlready(work, askSince, wasSent, clock);
-      if (left) return left;
-      const at = clock.now().toISOString();
       let answer: Awaited<ReturnType<typeof sms.send>> | Error;
       try {
         answer = await paced(outgoingOf(work));
@@ -209,12 +201,10 @@ export function makeSender(ports: SenderPorts) {
       }
       const outcome = answered(work, answer, clock);
       if (outcome) return outcome;
-      if (answer instanceof SmsUncertainError) askSince ??= at;
       await new Promise((resolve) => setTimeout(resolve, backoff(attempt, 50, 5_000)));
     }
     // Still refused after every try: put it back; the record is retried later.
-    const left = askSince === undefined ? undefined : await sentAlready(work, askSince, wasSent, clock);
-    return left ?? requeuedOutcome(work);
+    return requeuedOutcome(work);
   }
 
   /** Step 3b: deliver a claimed group through a gateway that takes many messages per call. */

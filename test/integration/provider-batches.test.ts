@@ -16,7 +16,7 @@ import { TencentSmsProvider } from '../../shared/adapters/sms-providers/tencent'
 import { startConsumer, withConsumers } from './support/consumer';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
-import { buildCommunity, CSV_HEADER, importCsv, importResult, PhoneBook } from './support/roster';
+import { oneGridCommunity, PhoneBook } from './support/roster';
 import { boardOf, pressOk, waitForBoard } from './support/switch-api';
 import { waitFor } from './support/wait-for';
 
@@ -48,11 +48,8 @@ afterAll(async () => {
 
 /** A community of one grid (one team) and `people` available members; returns their phones. */
 async function community(communityId: string, people: number): Promise<string[]> {
-  await buildCommunity(admin, { streetId: 'st-batches', communityId, grids: ['g1'] });
   const phones = Array.from({ length: people }, () => phoneBook.next());
-  const rows = phones.map((phone, i) => `队员${i},${phone},volunteer,${i === 0},g1,,,true`);
-  const reply = await importCsv(admin, communityId, [CSV_HEADER, ...rows].join('\n'));
-  if (importResult.parse(reply.body).created !== people) throw new Error('import failed');
+  await oneGridCommunity(admin, { streetId: 'st-batches', communityId }, phones);
   return phones;
 }
 

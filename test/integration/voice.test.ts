@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeProvider } from '../../local/fake-provider';
 import type { Api } from './support/http-client';
 import { startTestApi, type TestApi } from './support/local-api';
-import { buildCommunity, CSV_HEADER, importCsv, importResult, PhoneBook } from './support/roster';
+import { oneGridCommunity, PhoneBook } from './support/roster';
 import { boardMembers, boardOf, pressOk, waitForBoard } from './support/switch-api';
 
 // The handlers read these when first loaded, which starting the stack does: reminded after 2 s,
@@ -37,12 +37,9 @@ describe('tencent: a voice call for the silent, through the fake provider and it
 
   it('rings each silent person once; the key 1 is a reply counted once; who answered by SMS is not rung', async () => {
     const communityId = 'voice-tc';
-    await buildCommunity(admin, { streetId: 'st-voice', communityId, grids: ['g1'] });
     const phoneBook = new PhoneBook(5301);
     const phones = Array.from({ length: 4 }, () => phoneBook.next());
-    const rows = phones.map((phone, i) => `队员${i},${phone},volunteer,${i === 0},g1,,,true`);
-    const imported = await importCsv(admin, communityId, [CSV_HEADER, ...rows].join('\n'));
-    expect(importResult.parse(imported.body).created).toBe(4);
+    await oneGridCommunity(admin, { streetId: 'st-voice', communityId }, phones);
 
     const activation = await pressOk(admin, communityId, { kind: 'flood', level: 'I' });
     const drafted = activation.drafted;

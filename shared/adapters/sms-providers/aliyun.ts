@@ -11,6 +11,7 @@ import {
   type Receipt,
   type RecipientResult,
   type SmsProvider,
+  throttledFailure,
 } from './port';
 
 export type AliyunSettings = {
@@ -45,10 +46,7 @@ export function classifyAliyun(code: string, message = ''): ProviderFailure {
   const reason = message ? `${code}: ${message}` : code;
   if (FREQUENCY.has(code)) return { kind: 'frequencyLimited', code, reason };
   if (REFUSED.has(code)) return { kind: 'refused', code, reason };
-  // No code (the call timed out or its connection died) or a time-out code: it may have been carried out.
-  if (code === '') return { kind: 'throttled', code: 'Timeout', reason, uncertain: true };
-  if (THROTTLED.test(code))
-    return { kind: 'throttled', code, reason, ...(/Time/.test(code) && { uncertain: true }) };
+  if (THROTTLED.test(code) || code === '') return throttledFailure(code, reason);
   // Signature, template, parameters, keys, balance, permissions: nothing a retry can mend.
   return { kind: 'misconfigured', code, reason };
 }

@@ -43,6 +43,15 @@ export type ProviderFailure = {
   uncertain?: boolean | undefined;
 };
 
+/**
+ * A try-later failure for a provider's code: no code at all (the call timed out or its connection
+ * died) or a time-out code means the call may have been carried out.
+ */
+export function throttledFailure(code: string, reason: string): ProviderFailure {
+  if (code === '') return { kind: 'throttled', code: 'Timeout', reason, uncertain: true };
+  return { kind: 'throttled', code, reason, ...(/Time/.test(code) && { uncertain: true }) };
+}
+
 /** The provider's word on one number of a batch. */
 export type RecipientResult =
   | { phone: string; dedupeKey: string; ok: true; messageId: string }

@@ -148,8 +148,8 @@ export class ProviderSmsGateway implements SmsGateway {
   }
 
   async send(sms: OutgoingSms): Promise<SentSms> {
-    const [result] = await this.sendMany([sms]);
-    if (result === undefined || result instanceof Error) throw result ?? new SmsThrottledError('no answer');
+    const [result = new SmsThrottledError('no answer')] = await this.sendMany([sms]);
+    if (result instanceof Error) throw result;
     return result;
   }
 

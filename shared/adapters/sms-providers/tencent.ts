@@ -11,6 +11,7 @@ import {
   type Receipt,
   type RecipientResult,
   type SmsProvider,
+  throttledFailure,
 } from './port';
 
 export type TencentSettings = {
@@ -50,10 +51,7 @@ export function classifyTencent(code: string, message = ''): ProviderFailure {
   if (FREQUENCY.test(code)) return { kind: 'frequencyLimited', code, reason };
   if (REFUSED.has(code)) return { kind: 'refused', code, reason };
   if (MISCONFIGURED.test(code)) return { kind: 'misconfigured', code, reason };
-  // No code (the call timed out or its connection died) or a time-out code: it may have been carried out.
-  if (code === '') return { kind: 'throttled', code: 'Timeout', reason, uncertain: true };
-  if (THROTTLED.test(code))
-    return { kind: 'throttled', code, reason, ...(/Time/.test(code) && { uncertain: true }) };
+  if (THROTTLED.test(code) || code === '') return throttledFailure(code, reason);
   return { kind: 'misconfigured', code, reason };
 }
 

@@ -3,7 +3,7 @@ import type { FakeProvider } from '../../../local/fake-provider';
 import { reportView } from '../../../shared/http/schemas';
 import type { Api } from './http-client';
 import { startTestApi, type TestApi } from './local-api';
-import { buildCommunity, CSV_HEADER, importCsv, importResult, PhoneBook } from './roster';
+import { oneGridCommunity, PhoneBook } from './roster';
 import { boardMembers, boardOf, pressOk, waitForBoard } from './switch-api';
 
 /**
@@ -34,11 +34,8 @@ export function providerCallbackSuite(kind: 'tencent' | 'aliyun', seed: number):
 
     it('batches a team, counts receipts once each, fails the undelivered and takes a reply once', async () => {
       const communityId = `cb-${kind}`;
-      await buildCommunity(admin, { streetId: `st-${kind}`, communityId, grids: ['g1'] });
       const phones = Array.from({ length: 6 }, () => phoneBook.next());
-      const rows = phones.map((phone, i) => `队员${i},${phone},volunteer,${i === 0},g1,,,true`);
-      const imported = await importCsv(admin, communityId, [CSV_HEADER, ...rows].join('\n'));
-      expect(importResult.parse(imported.body).created).toBe(6);
+      await oneGridCommunity(admin, { streetId: `st-${kind}`, communityId }, phones);
       const undelivered = phones[5] ?? '';
       fake.failures.undeliverable.add(undelivered);
       const capped = phones[4] ?? '';

@@ -109,6 +109,22 @@ export const importResult = importResultView.strict();
 
 export const CSV_HEADER = 'name,phone,roles,partyMember,gridId,unitId,skills,available';
 
+/**
+ * A community of one grid, `g1` (so one team), whose available volunteers have these phones, the
+ * first a party member; built and imported through the API.
+ */
+export async function oneGridCommunity(
+  client: Api,
+  place: { streetId: string; communityId: string },
+  phones: readonly string[],
+): Promise<void> {
+  await buildCommunity(client, { ...place, grids: ['g1'] });
+  const rows = phones.map((phone, i) => `队员${i},${phone},volunteer,${i === 0},g1,,,true`);
+  const reply = await importCsv(client, place.communityId, [CSV_HEADER, ...rows].join('\n'));
+  const { created } = importResult.parse(reply.body);
+  if (created !== phones.length) throw new Error(`import created ${created} of ${phones.length}`);
+}
+
 export type Walk = { items: MemberView[]; pages: number; cursors: string[] };
 
 /**
